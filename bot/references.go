@@ -139,6 +139,9 @@ func (s *Server) removeReference(ctx context.Context, a *schema.Activity) error 
 		if err := s.store.DeleteReference(ctx, k); err != nil && !isNotFound(err) {
 			return fmt.Errorf("delete reference %s: %w", k, err)
 		}
+		if err := s.store.DeleteDoc(ctx, welcomedColl, k, storage.AnyVersion); err != nil && !isNotFound(err) {
+			return fmt.Errorf("forget welcome %s: %w", k, err)
+		}
 		s.refMu.Lock()
 		delete(s.refSeen, k)
 		s.refMu.Unlock()

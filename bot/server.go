@@ -45,6 +45,8 @@ type Store interface {
 	storage.References
 	storage.Dedupe
 	Enqueue(ctx context.Context, e storage.OutboxEntry) (bool, error)
+	PutDoc(ctx context.Context, coll, id string, value []byte, expect int64) (int64, error)
+	DeleteDoc(ctx context.Context, coll, id string, expect int64) error
 	Ping(ctx context.Context) error
 }
 
@@ -309,7 +311,7 @@ func (s *Server) dispatch(ctx context.Context, t *turn.Turn) error {
 				return err
 			}
 			if a.Action == "add" {
-				return call(ctx, s.handlers.Welcome, t)
+				return s.welcome(ctx, t)
 			}
 		case "remove", "remove-upgrade":
 			return s.removeReference(ctx, a)
@@ -321,6 +323,23 @@ func (s *Server) dispatch(ctx context.Context, t *turn.Turn) error {
 		return call(ctx, s.handlers.Reaction, t)
 	}
 	return nil
+}
+
+// welcomedColl remembers conversations that got the welcome: Teams sends
+// both conversationUpdate and installationUpdate on install, and the user
+// should be greeted once.
+const welcomedColl = "welcomed"
+
+func (s *Server) welcome(ctx context.Context, t *turn.Turn) error {
+	key := ReferenceFrom(&t.Activity).Key
+	_, err := s.store.PutDoc(ctx, welcomedColl, key, []byte(`{}`), storage.NoVersion)
+	if errors.Is(err, storage.ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remember welcome: %w", err)
+	}
+	return call(ctx, s.handlers.Welcome, t)
 }
 
 func call(ctx context.Context, h turn.Handler, t *turn.Turn) error {
@@ -338,7 +357,7 @@ func (s *Server) conversationUpdate(ctx context.Context, t *turn.Turn) error {
 			if err := s.storeReference(ctx, a); err != nil {
 				return err
 			}
-			return call(ctx, s.handlers.Welcome, t)
+			return s.welcome(ctx, t)
 		}
 	}
 	for _, m := range a.MembersRemoved {

@@ -326,6 +326,12 @@ func TestInstallAndUninstallReferences(t *testing.T) {
 	if welcomed.Load() != 3 || len(h.conn.requests()) != 3 {
 		t.Fatalf("welcomed %d, replies %d", welcomed.Load(), len(h.conn.requests()))
 	}
+	// Teams also sends conversationUpdate for a personal install: one welcome only.
+	again := h.activity(schema.ConversationUpdate, "i-4", "")
+	again.MembersAdded = []schema.ChannelAccount{{ID: "28:digibot"}, {ID: "29:user"}}
+	if got := h.post(again).StatusCode; got != 200 || welcomed.Load() != 3 {
+		t.Fatalf("second install event: status %d, welcomed %d", got, welcomed.Load())
+	}
 
 	rmPersonal := personal
 	rmPersonal.ID, rmPersonal.Action = "u-1", "remove"
@@ -339,6 +345,11 @@ func TestInstallAndUninstallReferences(t *testing.T) {
 	refs, _ = h.store.ListReferences(ctx)
 	if len(refs) != 1 || refs[0].Key != storage.ConversationKey("19:group@thread.v2") {
 		t.Fatalf("after uninstall want only the group chat, got %+v", refs)
+	}
+	// Reinstalled later: welcomed again.
+	personal.ID = "i-5"
+	if h.post(personal); welcomed.Load() != 4 {
+		t.Fatalf("reinstall: welcomed %d", welcomed.Load())
 	}
 }
 
