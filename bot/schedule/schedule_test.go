@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"digibot/storage/embedded"
 )
 
 func sthlm(y int, m time.Month, d, h, min int) time.Time {
@@ -99,55 +101,19 @@ func TestOnWorkdaysSkipsHolidays(t *testing.T) {
 	}
 }
 
-// memLocks is the scheduler's view of a store, for unit tests of the
-// scheduling logic; the real stores' locks are proven by storagetest.
-type memLocks struct {
-	lock       map[string]string
-	done       map[string]bool
-	claimed    map[string]string
-	failAcqErr error
-}
-
-func newMemLocks() *memLocks {
-	return &memLocks{lock: map[string]string{}, done: map[string]bool{}, claimed: map[string]string{}}
-}
-func (m *memLocks) AcquireLock(_ context.Context, name, owner string, _ time.Duration) (bool, error) {
-	if m.failAcqErr != nil {
-		return false, m.failAcqErr
+// newLocks is a real embedded store: the scheduler's claims are only as
+// good as the store's, which storagetest proves for both back ends.
+func newLocks(t *testing.T) *embedded.Store {
+	st, err := embedded.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if o, ok := m.lock[name]; ok && o != owner {
-		return false, nil
-	}
-	m.lock[name] = owner
-	return true, nil
-}
-func (m *memLocks) ReleaseLock(_ context.Context, name, owner string) error {
-	if m.lock[name] == owner {
-		delete(m.lock, name)
-	}
-	return nil
-}
-func (m *memLocks) StartRun(_ context.Context, job, period, owner string, _ time.Duration) (bool, error) {
-	k := job + "|" + period
-	if m.done[k] {
-		return false, nil
-	}
-	if o, ok := m.claimed[k]; ok && o != owner {
-		return false, nil
-	}
-	m.claimed[k] = owner
-	return true, nil
-}
-func (m *memLocks) FinishRun(_ context.Context, job, period, _ string) error {
-	m.done[job+"|"+period] = true
-	return nil
-}
-func (m *memLocks) RunDone(_ context.Context, job, period string) (bool, error) {
-	return m.done[job+"|"+period], nil
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 func TestSchedulerRunsOncePerPeriod(t *testing.T) {
-	locks := newMemLocks()
+	locks := newLocks(t)
 	weekly, _ := Cron("0 8 * * MON")
 	var periods []string
 	job := Job{Name: "digest", Spec: weekly, Run: func(_ context.Context, p string, _ time.Time) error {
@@ -180,7 +146,7 @@ func TestSchedulerRunsOncePerPeriod(t *testing.T) {
 }
 
 func TestSchedulerRetriesFailedRunAndCatchesUp(t *testing.T) {
-	locks := newMemLocks()
+	locks := newLocks(t)
 	daily, _ := Cron("0 9 * * *")
 	fail := true
 	runs := 0
@@ -214,7 +180,7 @@ func TestSchedulerRetriesFailedRunAndCatchesUp(t *testing.T) {
 }
 
 func TestSchedulerDSTRepeatedHourIsTwoPeriods(t *testing.T) {
-	locks := newMemLocks()
+	locks := newLocks(t)
 	hourly, _ := Cron("30 2 * * *")
 	var periods []string
 	s, _ := New(locks, "a", nil, nil, nil, Job{Name: "j", Spec: hourly, Run: func(_ context.Context, p string, _ time.Time) error {
@@ -239,8 +205,10 @@ func TestSchedulerDSTRepeatedHourIsTwoPeriods(t *testing.T) {
 }
 
 func TestSchedulerNotLeaderDoesNothing(t *testing.T) {
-	locks := newMemLocks()
-	locks.lock[leaderLock] = "other"
+	locks := newLocks(t)
+	if ok, _ := locks.AcquireLock(context.Background(), leaderLock, "other", time.Hour); !ok {
+		t.Fatal("setup: lock")
+	}
 	daily, _ := Cron("0 9 * * *")
 	s, _ := New(locks, "me", nil, nil, nil, Job{Name: "j", Spec: daily, Run: func(context.Context, string, time.Time) error {
 		t.Fatal("non-leader ran a job")
@@ -249,7 +217,7 @@ func TestSchedulerNotLeaderDoesNothing(t *testing.T) {
 	if n, err := s.Tick(context.Background(), sthlm(2026, 12, 1, 9, 0)); n != 0 || err != nil {
 		t.Fatalf("n=%d err=%v", n, err)
 	}
-	locks.failAcqErr = errors.New("redis down")
+	locks.Close()
 	if _, err := s.Tick(context.Background(), sthlm(2026, 12, 1, 9, 0)); err == nil {
 		t.Fatal("want store error")
 	}
@@ -258,10 +226,10 @@ func TestSchedulerNotLeaderDoesNothing(t *testing.T) {
 func TestNewValidatesJobs(t *testing.T) {
 	daily, _ := Cron("0 9 * * *")
 	run := func(context.Context, string, time.Time) error { return nil }
-	if _, err := New(newMemLocks(), "a", nil, nil, nil, Job{Name: "x", Spec: daily}); err == nil {
+	if _, err := New(newLocks(t), "a", nil, nil, nil, Job{Name: "x", Spec: daily}); err == nil {
 		t.Fatal("job without run accepted")
 	}
-	if _, err := New(newMemLocks(), "a", nil, nil, nil, Job{Name: "x", Spec: daily, Run: run}, Job{Name: "x", Spec: daily, Run: run}); err == nil {
+	if _, err := New(newLocks(t), "a", nil, nil, nil, Job{Name: "x", Spec: daily, Run: run}, Job{Name: "x", Spec: daily, Run: run}); err == nil {
 		t.Fatal("duplicate job accepted")
 	}
 }
