@@ -1,0 +1,4 @@
+package embedded
+
+// Small purge batches make the conformance suite's purge cross batches.
+func init() { purgeBatch = 100 }
