@@ -30,6 +30,9 @@ const DefaultMaxBody = 256 << 10
 // dedupeTTL covers Teams' redelivery window with a wide margin.
 const dedupeTTL = 24 * time.Hour
 
+// turnTimeout bounds one turn, replies included.
+const turnTimeout = 25 * time.Second
+
 // Authenticator decides whether a request may deliver an activity.
 type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request, a *schema.Activity) error
@@ -204,7 +207,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ctx := r.Context()
+	// A turn runs to its end even if the caller hangs up: half a booking is
+	// worse than a late one. It is bounded instead (Teams gives up at 15 s).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), turnTimeout)
+	defer cancel()
 	dedupeKey := ""
 	if a.ID != "" {
 		dedupeKey = a.Conversation.ID + "|" + a.ID
