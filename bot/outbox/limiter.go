@@ -198,3 +198,13 @@ func (s *slidingLog) add(ws []Window, now time.Time) {
 		s.times = s.times[:keep]
 	}
 }
+
+// handoverPause is how long a new leader waits before its first send: the
+// longest tenant window, whose sends by the previous leader it cannot see.
+func (l *limiter) handoverPause() time.Duration {
+	var p time.Duration
+	for _, w := range l.tenant {
+		p = max(p, w.Per)
+	}
+	return p
+}

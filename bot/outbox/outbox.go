@@ -251,6 +251,15 @@ func (w *Worker) lead(ctx context.Context) {
 		defer close(renewed)
 		w.renew(leadCtx, lost)
 	}()
+	// A new leader cannot know what the previous one sent in its last
+	// moments: waiting out the tenant window first keeps the app-wide limit
+	// across a handover (observed: 38 sends in one second without it).
+	if pause := w.lim.handoverPause(); pause > 0 {
+		select {
+		case <-leadCtx.Done():
+		case <-w.clock.After(pause):
+		}
+	}
 	d := newDispatch(w, ctx)
 	storeWait := time.Duration(0)
 	for leadCtx.Err() == nil {
