@@ -1,0 +1,259 @@
+package status
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"digibot/bot/schedule"
+	"digibot/storage"
+	sredis "digibot/storage/redis"
+)
+
+// redisURL is the Redis the tests use: DIGIBOT_TEST_REDIS (an address or a
+// URL) or 127.0.0.1:6379.
+func redisURL() string {
+	addr := os.Getenv("DIGIBOT_TEST_REDIS")
+	if addr == "" {
+		addr = "127.0.0.1:6379"
+	}
+	if !strings.Contains(addr, "://") {
+		addr = "redis://" + addr
+	}
+	return addr
+}
+
+func inCI() bool {
+	v := os.Getenv("CI")
+	return v != "" && v != "false" && v != "0"
+}
+
+// openRedis opens a store under prefix (a fresh one when ""), deleting
+// the prefix's keys at the end when fresh. Without Redis it fails in CI
+// and skips elsewhere.
+func openRedis(tb testing.TB, prefix string) (*sredis.Store, string) {
+	tb.Helper()
+	fresh := prefix == ""
+	if fresh {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		prefix = "digibottest:status:" + hex.EncodeToString(b) + ":"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	s, err := sredis.Open(ctx, redisURL(), sredis.WithPrefix(prefix))
+	if err != nil {
+		if inCI() {
+			tb.Fatalf("Redis at %s does not answer, and CI requires it: %v", redisURL(), err)
+		}
+		tb.Skipf("Redis at %s does not answer (set DIGIBOT_TEST_REDIS or start redis-server; CI fails here instead): %v", redisURL(), err)
+	}
+	tb.Cleanup(func() {
+		_ = s.Close()
+		if fresh {
+			deleteRedisPrefix(tb, prefix)
+		}
+	})
+	return s, prefix
+}
+
+func deleteRedisPrefix(tb testing.TB, prefix string) {
+	opt, err := goredis.ParseURL(redisURL())
+	if err != nil {
+		tb.Errorf("redis url: %v", err)
+		return
+	}
+	rdb := goredis.NewClient(opt)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		tb.Errorf("scan test keys: %v", err)
+		return
+	}
+	if len(keys) > 0 {
+		if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
+			tb.Errorf("delete test keys: %v", err)
+		}
+	}
+}
+
+// Child process environment.
+const (
+	envChild  = "DIGIBOT_STATUS_CHILD"
+	envPrefix = "DIGIBOT_STATUS_CHILD_PREFIX"
+	envStart  = "DIGIBOT_STATUS_CHILD_START" // unix nanoseconds to start at
+	envOwner  = "DIGIBOT_STATUS_CHILD_OWNER"
+)
+
+const twoProcOwners = 300
+
+// twoProcConfig is the config both processes use: twoProcOwners owners
+// spread over the activities.
+func twoProcConfig() (Config, []string) {
+	cfg := Config{Owners: map[string][]string{}}
+	var ids []string
+	for i := range twoProcOwners {
+		id := fmt.Sprintf("%08x-1111-4000-8000-%012x", i+1, i+1)
+		ids = append(ids, id)
+		act := fmt.Sprintf("A%02d", i%39+1)
+		cfg.Owners[act] = append(cfg.Owners[act], "aad:"+id)
+	}
+	return cfg, ids
+}
+
+type childReport struct {
+	Owner    string `json:"owner"`
+	Enqueued int    `json:"enqueued"` // direct nudge run, December
+	Ran      int    `json:"ran"`      // scheduler tick, January
+}
+
+// TestNudgeChildProcess is the process TestNudgeTwoProcesses starts twice.
+func TestNudgeChildProcess(t *testing.T) {
+	if os.Getenv(envChild) != "1" {
+		t.Skip("runs only as a child of TestNudgeTwoProcesses")
+	}
+	st, _ := openRedis(t, os.Getenv(envPrefix))
+	cfg, _ := twoProcConfig()
+	owner := os.Getenv(envOwner)
+	clk := newClock(sthlm(2026, 12, 1, 9, 0))
+	s, err := New(Options{Config: cfg, Store: st, Calendar: calendar(t), TenantID: tenant, ServiceURL: svcURL, Now: clk.Now, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := strconv.ParseInt(os.Getenv(envStart), 10, 64)
+	time.Sleep(time.Until(time.Unix(0, ns)))
+	ctx := context.Background()
+	// Both processes run December's nudge at the same moment, as two
+	// replicas would after a lost claim.
+	stats, err := s.RunNudge(ctx, "2026-12-01", sthlm(2026, 12, 1, 9, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Then both schedulers tick at January's nudge time.
+	clk.Set(sthlm(2027, 1, 4, 9, 0))
+	sc, err := schedule.New(st, owner, clk.Now, quietLogger(t), nil, s.NudgeJob())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, err := sc.Tick(ctx, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(childReport{Owner: owner, Enqueued: stats.Enqueued, Ran: ran})
+	fmt.Printf("STATUS-CHILD %s\n", raw)
+}
+
+// TestNudgeTwoProcesses re-executes the test binary twice against one
+// Redis prefix; both run the nudge job at the same time. Each owner's
+// nudge must be enqueued exactly once, and the scheduled January run must
+// happen in one process only.
+func TestNudgeTwoProcesses(t *testing.T) {
+	st, prefix := openRedis(t, "")
+	ctx := context.Background()
+	_, ids := twoProcConfig()
+	for _, id := range ids {
+		putRef(t, st, id, "", "sv-SE")
+	}
+	start := time.Now().Add(1500 * time.Millisecond)
+	var wg sync.WaitGroup
+	reports := make([]childReport, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestNudgeChildProcess$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), envChild+"=1", envPrefix+"="+prefix,
+				envStart+"="+strconv.FormatInt(start.UnixNano(), 10), fmt.Sprintf("%s=replica-%d", envOwner, i))
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Run(); err != nil {
+				errs[i] = fmt.Errorf("child %d: %v\n%s", i, err, out.String())
+				return
+			}
+			sc := bufio.NewScanner(&out)
+			for sc.Scan() {
+				if rest, ok := strings.CutPrefix(sc.Text(), "STATUS-CHILD "); ok {
+					errs[i] = json.Unmarshal([]byte(rest), &reports[i])
+					return
+				}
+			}
+			errs[i] = fmt.Errorf("child %d printed no report:\n%s", i, out.String())
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := reports[0].Enqueued + reports[1].Enqueued; got != twoProcOwners {
+		t.Fatalf("December: processes enqueued %d + %d nudges, want %d in all", reports[0].Enqueued, reports[1].Enqueued, twoProcOwners)
+	}
+	if got := reports[0].Ran + reports[1].Ran; got != 1 {
+		t.Fatalf("January: the scheduled nudge ran %d times across the processes, want 1 (%+v)", got, reports)
+	}
+	counts, err := st.CountOutbox(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts.Pending != 2*twoProcOwners {
+		t.Fatalf("outbox %+v, want %d pending", counts, 2*twoProcOwners)
+	}
+	for _, id := range ids {
+		for _, p := range []string{"2026-12-01", "2027-01-04"} {
+			e, err := st.GetOutbox(ctx, "status-nudge:"+p+":"+id)
+			if err != nil || e.RefKey != storage.UserKey(id) {
+				t.Fatalf("nudge %s for %s: %+v %v", p, id, e, err)
+			}
+		}
+	}
+	t.Logf("December: %d + %d enqueued; January run in one process (%+v)", reports[0].Enqueued, reports[1].Enqueued, reports)
+}
+
+// TestRedisStore runs the card flow on Redis: stale cards and
+// authorisation behave the same on both back ends.
+func TestRedisStore(t *testing.T) {
+	st, _ := openRedis(t, "")
+	clk := newClock(sthlm(2026, 12, 1, 9, 0))
+	for _, p := range [][2]string{{anna, "Anna"}, {bertil, "Bertil"}, {cecilia, "Cecilia"}} {
+		putRef(t, st, p[0], p[1], "sv-SE")
+	}
+	s := newService(t, st, clk, testConfig(), testDirectory())
+	if _, err := s.RunNudge(context.Background(), period, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c := entryCard(t, st, nudgeID(anna))
+	tn := invoke(anna, "Anna", ActionSubmit, submission(t, c, map[string]string{"A12.status": "done", "A13.status": "on_track"}))
+	handle(t, s, tn)
+	if r := cardText(t, invokeCard(t, tn)); !strings.Contains(r, "Tack!") {
+		t.Fatalf("receipt %s", r)
+	}
+	tn = invoke(anna, "Anna", ActionSubmit, submission(t, c, map[string]string{"A12.status": "paused", "A13.status": "on_track"}))
+	handle(t, s, tn)
+	if r := cardText(t, invokeCard(t, tn)); !strings.Contains(r, "Någon har uppdaterat A12") {
+		t.Fatalf("stale card accepted on Redis: %s", r)
+	}
+	tn = message(erik, "Erik", "A12 pausad")
+	handle(t, s, tn)
+	if u, v, _ := s.current(context.Background(), "A12"); u.Status != Done || v != 1 {
+		t.Fatalf("A12 %+v v%d", u, v)
+	}
+}
