@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"digibot/bot"
+	"digibot/bot/auth"
+	"digibot/bot/connector"
+	"digibot/bot/identity"
+	"digibot/bot/outbox"
+	"digibot/bot/schedule"
+	"digibot/bot/turn"
+	"digibot/dialogs"
+	"digibot/dialogs/answer"
+	"digibot/dialogs/coaching"
+	"digibot/dialogs/help"
+	"digibot/dialogs/status"
+	"digibot/storage"
+	"digibot/storage/embedded"
+	redisstore "digibot/storage/redis"
+)
+
+// app is one assembled Digibot: store, edge, outbox worker, scheduler.
+type app struct {
+	cfg     *Config
+	log     *slog.Logger
+	store   storage.Store
+	answers *answer.Engine
+	server  *bot.Server
+	worker  *outbox.Worker
+	sched   *schedule.Scheduler
+	reg     *prometheus.Registry
+	closers []func()
+}
+
+// instanceID names this process in locks and leases; replicas differ.
+func instanceID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+func openStore(ctx context.Context, cfg *Config) (storage.Store, error) {
+	if cfg.StoreURL != "" {
+		st, err := redisstore.Open(ctx, cfg.StoreURL, redisstore.WithPrefix(cfg.RedisPrefix))
+		if err != nil {
+			return nil, fmt.Errorf("DIGIBOT_STORE %s: %w", redact(cfg.StoreURL), err)
+		}
+		return st, nil
+	}
+	st, err := embedded.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("DIGIBOT_DATA_DIR %s: %w", cfg.DataDir, err)
+	}
+	return st, nil
+}
+
+// newAnswers loads the knowledge base (embedded, or answer.kb_dir).
+func newAnswers(ctx context.Context, cfg *Config, log *slog.Logger, st storage.Store) (*answer.Engine, error) {
+	opts := answer.Options{Threshold: cfg.File.Answer.Threshold, Logger: log}
+	if cfg.File.Answer.KBDir != "" {
+		opts.FS = os.DirFS(cfg.File.Answer.KBDir)
+	}
+	if st != nil {
+		opts.Store = st
+		opts.Outbox = st
+		opts.ForwardChannelRef = cfg.File.Answer.ForwardChannel
+	}
+	e, err := answer.New(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	return e, nil
+}
+
+func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err error) {
+	a = &app{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := bot.NewMetrics(a.reg)
+
+	if a.store, err = openStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { _ = a.store.Close() })
+
+	var authn bot.Authenticator
+	var tokens connector.TokenSource
+	check := connector.HTTPSOnly
+	if cfg.DevMode() {
+		authn, check = bot.DevAuth{}, connector.LoopbackOnly
+	} else {
+		v, err := auth.New(ctx, auth.Config{AppID: cfg.AppID, TenantID: cfg.TenantID,
+			BotFrameworkOpenIDURL: cfg.BotFrameworkOpenIDURL, EntraOpenIDURL: cfg.EntraOpenIDURL, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("inbound auth: %w", err)
+		}
+		a.closers = append(a.closers, v.Close)
+		authn = bot.ChannelAuth{V: v}
+		cred, kind, err := identity.NewCredential(cfg.Identity)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("outbound credential", "kind", kind)
+		tokens = identity.NewTokenSource(cred, identity.BotConnectorScope)
+	}
+	httpClient := &http.Client{Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 30 * time.Second,
+	}}
+	conn := connector.New(httpClient, tokens, connector.WithServiceURLCheck(check))
+
+	owner := instanceID()
+	botID := ""
+	if cfg.AppID != "" {
+		botID = "28:" + cfg.AppID
+	}
+	a.worker, err = outbox.New(a.store, conn, outbox.Config{
+		Owner: owner, BotID: botID, BotName: "Digibot", MaxAttempts: cfg.File.Outbox.MaxAttempts,
+		Observer: metrics, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	metrics.WatchOutbox(a.reg, a.store)
+
+	if a.answers, err = newAnswers(ctx, cfg, log, a.store); err != nil {
+		return nil, err
+	}
+	a.closers = append(a.closers, func() { _ = a.answers.Close() })
+
+	g, err := newGraph(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := schedule.NewCalendar()
+	if err != nil {
+		return nil, err
+	}
+	router := dialogs.NewRouter()
+	features := []string{help.Answers}
+	var jobs []schedule.Job
+
+	a.answers.Register(router)
+
+	copts := coaching.Options{Config: cfg.File.Coaching, Store: a.store, Calendar: cal, Log: log}
+	if g.Enabled() {
+		copts.Meetings, copts.Directory = coachMeetings{g}, directory{g}
+	}
+	coach, err := coaching.New(copts)
+	if err != nil {
+		return nil, fmt.Errorf("coaching: %w", err)
+	}
+	coach.Register(router)
+	if coach.Enabled() {
+		features = append(features, help.Coaching)
+		jobs = append(jobs, coach.Jobs()...)
+	}
+
+	sopts := status.Options{Config: cfg.File.Status, Store: a.store, Calendar: cal, TenantID: cfg.TenantID,
+		Logger: log, Kick: a.worker.Kick}
+	if g.Enabled() {
+		sopts.Directory = ownerDirectory{g}
+	}
+	follow, err := status.New(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	follow.Register(router)
+	features = append(features, help.Status)
+	jobs = append(jobs, follow.Jobs()...)
+
+	h := help.New(features...)
+	h.Register(router)
+
+	admins := map[string]bool{}
+	for _, id := range cfg.File.Admins.Users {
+		admins[id] = true
+	}
+	a.server, err = bot.NewServer(bot.Options{
+		Store: a.store, Auth: authn, Conn: conn, Logger: log, Metrics: metrics,
+		MaxBody: cfg.File.HTTP.MaxBodyBytes, Kick: a.worker.Kick,
+		// Intercept lets "A12: klar …" reach status before the question fallback.
+		Handlers: bot.Handlers{Message: follow.Intercept(router), Invoke: router, Welcome: turn.HandlerFunc(h.Welcome)},
+		IsAdmin:  func(_ context.Context, id string) bool { return admins[id] },
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	if a.sched, err = newScheduler(a.store, owner, log, metrics, cfg, jobs...); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// handler is the public HTTP surface.
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	a.server.Routes(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// serve runs the HTTP server, the outbox worker and the scheduler on ln
+// until ctx ends, then shuts down gracefully.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := a.worker.Run(bg); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("outbox worker stopped", "err", err)
+		}
+	})
+	wg.Go(func() { a.sched.Run(bg) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("digibot listening", "addr", ln.Addr().String(), "dev_mode", a.cfg.DevMode(), "store", storeKind(a.cfg))
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil {
+		a.log.Warn("http shutdown", "err", serr)
+	}
+	stopBG()
+	wg.Wait()
+	a.close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func storeKind(cfg *Config) string {
+	if cfg.StoreURL != "" {
+		return "redis"
+	}
+	return "embedded:" + cfg.DataDir
+}
+
+func serveCommand(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(stderr, cfg.File.Log.Level, cfg.File.Log.Format)
+	if cfg.DevMode() {
+		log.Warn("DEV MODE: MICROSOFT_APP_ID is not set. No token is checked; only loopback clients and loopback serviceUrls are served. Never expose this to a network.")
+	}
+	a, err := buildApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		a.close()
+		return fmt.Errorf("DIGIBOT_ADDR %s: %w", cfg.Addr, err)
+	}
+	return a.serve(ctx, ln)
+}
