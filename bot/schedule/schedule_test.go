@@ -247,3 +247,27 @@ func FuzzCron(f *testing.F) {
 		_ = OnWorkdays(s, c).Next(sthlm(2026, 1, 1, 0, 0))
 	})
 }
+
+func TestRunNowAndJobs(t *testing.T) {
+	locks := newLocks(t)
+	daily, _ := Cron("0 9 * * *")
+	runs := 0
+	s, _ := New(locks, "a", nil, nil, nil, Job{Name: "digest", Spec: daily, Run: func(context.Context, string, time.Time) error {
+		runs++
+		return nil
+	}})
+	now := sthlm(2026, 12, 1, 10, 0)
+	if got := s.Jobs(now)["digest"]; !got.Equal(sthlm(2026, 12, 2, 9, 0)) {
+		t.Fatalf("next due %s", got)
+	}
+	p, err := s.RunNow(context.Background(), "digest", now)
+	if err != nil || runs != 1 || p != "manual:2026-12-01T10:00:00+01:00" {
+		t.Fatalf("RunNow: %q %v runs=%d", p, err, runs)
+	}
+	if _, err := s.RunNow(context.Background(), "digest", now); err == nil || runs != 1 {
+		t.Fatalf("same manual period twice must not run again: %v runs=%d", err, runs)
+	}
+	if _, err := s.RunNow(context.Background(), "nope", now); !errors.Is(err, ErrUnknownJob) {
+		t.Fatalf("unknown job: %v", err)
+	}
+}

@@ -182,3 +182,41 @@ func (s *Scheduler) Run(ctx context.Context) {
 		}
 	}
 }
+
+// ErrUnknownJob is returned by RunNow for a name no job has.
+var ErrUnknownJob = errors.New("schedule: no such job")
+
+// Jobs lists the job names and when each is next due after now.
+func (s *Scheduler) Jobs(now time.Time) map[string]time.Time {
+	out := make(map[string]time.Time, len(s.jobs))
+	for _, j := range s.jobs {
+		out[j.Name] = j.Spec.Next(now)
+	}
+	return out
+}
+
+// RunNow runs the named job at once for a manual period of its own
+// ("manual:<time>"), claimed like any other so that two replicas asked at
+// the same moment still run it once.
+func (s *Scheduler) RunNow(ctx context.Context, name string, now time.Time) (string, error) {
+	for _, j := range s.jobs {
+		if j.Name != name {
+			continue
+		}
+		period := "manual:" + now.In(Stockholm).Format(time.RFC3339)
+		ok, err := s.locks.StartRun(ctx, j.Name, period, s.owner, 10*time.Minute)
+		if err != nil {
+			return period, err
+		}
+		if !ok {
+			return period, fmt.Errorf("schedule: %s is already running for %s", name, period)
+		}
+		if err := j.Run(ctx, period, now); err != nil {
+			s.observe(j.Name, "error")
+			return period, fmt.Errorf("job %s: %w", j.Name, err)
+		}
+		s.observe(j.Name, "ok")
+		return period, s.locks.FinishRun(ctx, j.Name, period, s.owner)
+	}
+	return "", fmt.Errorf("%w: %q", ErrUnknownJob, name)
+}

@@ -55,10 +55,11 @@ func Facts(pairs ...[2]string) Element {
 
 // Submit is an Action.Submit carrying Digibot's action name and data.
 func Submit(title, action string, data map[string]any) Element {
-	d := map[string]any{"action": action}
+	d := make(map[string]any, len(data)+1)
 	for k, v := range data {
 		d[k] = v
 	}
+	d["action"] = action // set last: data can never reroute the button
 	return Element{"type": "Action.Submit", "title": title, "data": d}
 }
 
