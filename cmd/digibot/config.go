@@ -35,6 +35,8 @@ type Config struct {
 	AuthorityHost         string // DIGIBOT_AUTHORITY_HOST (tests, sovereign clouds)
 	GraphURL              string // DIGIBOT_GRAPH_URL: Graph base URL (tests, sovereign clouds)
 	ConfigPath            string // DIGIBOT_CONFIG
+	AdminAddr             string // DIGIBOT_ADMIN_ADDR: loopback address of the admin API
+	AdminToken            string // DIGIBOT_ADMIN_TOKEN: bearer token; empty turns the admin API off
 
 	File FileConfig
 }
@@ -99,6 +101,8 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		AuthorityHost:         getenv("DIGIBOT_AUTHORITY_HOST"),
 		GraphURL:              getenv("DIGIBOT_GRAPH_URL"),
 		ConfigPath:            getenv("DIGIBOT_CONFIG"),
+		AdminAddr:             or(getenv("DIGIBOT_ADMIN_ADDR"), "127.0.0.1:3980"),
+		AdminToken:            strings.TrimSpace(getenv("DIGIBOT_ADMIN_TOKEN")),
 	}
 	var errs []error
 	idc, err := identity.ConfigFromEnv(getenv)
@@ -226,6 +230,14 @@ func (c *Config) validateEnv() []error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("DIGIBOT_ADDR: %q is not host:port (%v)", c.Addr, err))
+	}
+	if host, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+		errs = append(errs, fmt.Errorf("DIGIBOT_ADMIN_ADDR: %q is not host:port", c.AdminAddr))
+	} else if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		errs = append(errs, fmt.Errorf("DIGIBOT_ADMIN_ADDR: %q must be a loopback address (the admin API is never exposed)", c.AdminAddr))
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 24 {
+		errs = append(errs, errors.New("DIGIBOT_ADMIN_TOKEN: must be at least 24 characters"))
 	}
 	if c.StoreURL != "" && !strings.HasPrefix(c.StoreURL, "redis") {
 		errs = append(errs, fmt.Errorf("DIGIBOT_STORE: %q must be a redis://, rediss:// or redis+sentinel:// URL, or empty for the embedded store", redact(c.StoreURL)))

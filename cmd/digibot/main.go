@@ -26,6 +26,8 @@ Usage:
   digibot kb gaps [-days N]       the top unanswered questions and 👎 articles
   digibot status export [--format csv|md] [--year YYYY]
                                   activity status history for the annual report
+  digibot audit export [--from D] [--to D] [--format json|csv]
+                                  the audit trail (admin actions, status and owner changes, bookings)
   digibot manifest [flags]        build the Teams app package (zip)
   digibot version                 print the version
 
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return askCommand(ctx, args, stdout, getenv)
 	case "kb":
 		return kbCommand(ctx, args, stdout, getenv)
+	case "audit":
+		return auditCommand(ctx, args, stdout, getenv)
 	case "status":
 		return statusCommand(ctx, args, stdout, getenv)
 	case "manifest":

@@ -194,16 +194,13 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err e
 	h := help.New(features...)
 	h.Register(router)
 
-	admins := map[string]bool{}
-	for _, id := range cfg.File.Admins.Users {
-		admins[id] = true
-	}
+	adm := newAdmins(cfg, g, log)
 	a.server, err = bot.NewServer(bot.Options{
 		Store: a.store, Auth: authn, Conn: conn, Logger: log, Metrics: metrics,
 		MaxBody: cfg.File.HTTP.MaxBodyBytes, Kick: a.worker.Kick,
 		// Intercept lets "A12: klar …" reach status before the question fallback.
 		Handlers: bot.Handlers{Message: follow.Intercept(router), Invoke: router, Welcome: turn.HandlerFunc(h.Welcome)},
-		IsAdmin:  func(_ context.Context, id string) bool { return admins[id] },
+		IsAdmin:  adm.IsAdmin,
 	})
 	if err != nil {
 		return nil, err
@@ -250,11 +247,22 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	})
 	wg.Go(func() { a.sched.Run(bg) })
 
+	adminSrv, adminLn, err := a.listenAdmin()
+	if err != nil {
+		stopBG()
+		wg.Wait()
+		a.close()
+		return err
+	}
+	if adminSrv != nil {
+		go func() { _ = adminSrv.Serve(adminLn) }()
+		defer adminSrv.Close()
+		a.log.Info("admin API listening", "addr", adminLn.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("digibot listening", "addr", ln.Addr().String(), "dev_mode", a.cfg.DevMode(), "store", storeKind(a.cfg))
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
