@@ -133,7 +133,8 @@ func TestServeEndToEnd(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d", p, resp.StatusCode)
 		}
-		if p == "/metrics" && !strings.Contains(string(b), `digibot_turns_total{outcome="ok",type="message"} 2`) {
+		if p == "/metrics" && (!strings.Contains(string(b), `digibot_turns_total{outcome="ok",type="message"} 2`) ||
+			!strings.Contains(string(b), `digibot_questions_total{answered="yes"} 1`)) {
 			t.Fatalf("metrics do not count the turns:\n%.2000s", b)
 		}
 	}

@@ -100,10 +100,12 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err e
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(a.reg)
 
-	if a.store, err = openStore(ctx, cfg); err != nil {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, func() { _ = a.store.Close() })
+	a.closers = append(a.closers, func() { _ = st.Close() })
+	a.store = newCountingStore(st, a.reg)
 
 	var authn bot.Authenticator
 	var tokens connector.TokenSource
