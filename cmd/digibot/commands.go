@@ -13,7 +13,9 @@ import (
 
 	"digibot/bot/devchat"
 	"digibot/dialogs/answer"
+	"digibot/dialogs/digest"
 	"digibot/dialogs/status"
+	"digibot/graph"
 	"digibot/manifest"
 )
 
@@ -148,4 +150,23 @@ func statusCommand(ctx context.Context, args []string, stdout io.Writer, getenv 
 	}
 	defer st.Close()
 	return status.ExportCommand(ctx, args[1:], stdout, st)
+}
+
+// reportCommand: "report --year YYYY --format md|csv", the annual report
+// material, read from the store with the capabilities configured as serve.
+func reportCommand(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	caps, err := newCapabilities(cfg, slog.New(slog.DiscardHandler), st, graph.Disabled(), nil)
+	if err != nil {
+		return err
+	}
+	return digest.ReportCommand(ctx, args, stdout, caps.dopts)
 }

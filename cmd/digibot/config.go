@@ -5,6 +5,7 @@ import (
 	"digibot/bot/identity"
 	"digibot/dialogs/answer"
 	"digibot/dialogs/coaching"
+	"digibot/dialogs/digest"
 	"digibot/dialogs/status"
 	"errors"
 	"fmt"
@@ -72,6 +73,7 @@ type FileConfig struct {
 	} `yaml:"graph"`
 	Coaching  coaching.Config `yaml:"coaching"`
 	Status    status.Config   `yaml:"status"`
+	Digest    digest.Config   `yaml:"digest"`
 	Retention struct {
 		QuestionsDays int `yaml:"questions_days"` // question and feedback logs
 		OutboxDays    int `yaml:"outbox_days"`    // settled outbox entries
@@ -215,6 +217,9 @@ func (f *FileConfig) validate() error {
 		errs = append(errs, err)
 	}
 	if err := f.Status.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := f.Digest.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if d := f.Retention.QuestionsDays; d < 1 || d > 3650 {

@@ -26,6 +26,8 @@ Usage:
   digibot kb gaps [-days N]       the top unanswered questions and 👎 articles
   digibot status export [--format csv|md] [--year YYYY]
                                   activity status history for the annual report
+  digibot report --year YYYY [--format md|csv]
+                                  annual report material: status history, coaching, questions, digest trend
   digibot audit export [--from D] [--to D] [--format json|csv]
                                   the audit trail (admin actions, status and owner changes, bookings)
   digibot manifest [flags]        build the Teams app package (zip)
@@ -77,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return askCommand(ctx, args, stdout, getenv)
 	case "kb":
 		return kbCommand(ctx, args, stdout, getenv)
+	case "report":
+		return reportCommand(ctx, args, stdout, getenv)
 	case "audit":
 		return auditCommand(ctx, args, stdout, getenv)
 	case "status":

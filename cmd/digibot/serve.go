@@ -29,8 +29,10 @@ import (
 	"digibot/dialogs"
 	"digibot/dialogs/answer"
 	"digibot/dialogs/coaching"
+	"digibot/dialogs/digest"
 	"digibot/dialogs/help"
 	"digibot/dialogs/status"
+	"digibot/graph"
 	"digibot/storage"
 	"digibot/storage/embedded"
 	redisstore "digibot/storage/redis"
@@ -156,45 +158,17 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err e
 	if err != nil {
 		return nil, err
 	}
-	cal, err := schedule.NewCalendar()
+	caps, err := newCapabilities(cfg, log, a.store, g, a.worker.Kick)
 	if err != nil {
 		return nil, err
 	}
 	router := dialogs.NewRouter()
-	features := []string{help.Answers}
-	var jobs []schedule.Job
-
 	a.answers.Register(router)
-
-	copts := coaching.Options{Config: cfg.File.Coaching, Store: a.store, Calendar: cal, Log: log}
-	if g.Enabled() {
-		copts.Meetings, copts.Directory = coachMeetings{g}, directory{g}
-	}
-	coach, err := coaching.New(copts)
-	if err != nil {
-		return nil, fmt.Errorf("coaching: %w", err)
-	}
-	coach.Register(router)
-	if coach.Enabled() {
-		features = append(features, help.Coaching)
-		jobs = append(jobs, coach.Jobs()...)
-	}
-
-	sopts := status.Options{Config: cfg.File.Status, Store: a.store, Calendar: cal, TenantID: cfg.TenantID,
-		Logger: log, Kick: a.worker.Kick}
-	if g.Enabled() {
-		sopts.Directory = ownerDirectory{g}
-	}
-	follow, err := status.New(sopts)
-	if err != nil {
-		return nil, fmt.Errorf("status: %w", err)
-	}
-	follow.Register(router)
-	features = append(features, help.Status)
-	jobs = append(jobs, follow.Jobs()...)
-
-	h := help.New(features...)
+	caps.register(router)
+	h := help.New(caps.features...)
 	h.Register(router)
+	jobs := caps.jobs
+	follow := caps.status
 
 	adm := newAdmins(cfg, g, log)
 	a.server, err = bot.NewServer(bot.Options{
@@ -315,4 +289,64 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 		return fmt.Errorf("DIGIBOT_ADDR %s: %w", cfg.Addr, err)
 	}
 	return a.serve(ctx, ln)
+}
+
+// capabilities are coaching, status and digest, built the same way for
+// serve and for the commands that read their data.
+type capabilities struct {
+	coaching *coaching.Coaching
+	status   *status.Service
+	digest   *digest.Digest
+	dopts    digest.Options
+	features []string
+	jobs     []schedule.Job
+}
+
+func newCapabilities(cfg *Config, log *slog.Logger, st storage.Store, g *graph.Client, kick func()) (*capabilities, error) {
+	cal, err := schedule.NewCalendar()
+	if err != nil {
+		return nil, err
+	}
+	c := &capabilities{features: []string{help.Answers}}
+
+	copts := coaching.Options{Config: cfg.File.Coaching, Store: st, Calendar: cal, Log: log}
+	if g.Enabled() {
+		copts.Meetings, copts.Directory = coachMeetings{g}, directory{g}
+	}
+	if c.coaching, err = coaching.New(copts); err != nil {
+		return nil, fmt.Errorf("coaching: %w", err)
+	}
+	if c.coaching.Enabled() {
+		c.features = append(c.features, help.Coaching)
+		c.jobs = append(c.jobs, c.coaching.Jobs()...)
+	}
+
+	sopts := status.Options{Config: cfg.File.Status, Store: st, Calendar: cal, TenantID: cfg.TenantID, Logger: log, Kick: kick}
+	if g.Enabled() {
+		sopts.Directory = ownerDirectory{g}
+	}
+	if c.status, err = status.New(sopts); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	c.features = append(c.features, help.Status)
+	c.jobs = append(c.jobs, c.status.Jobs()...)
+
+	c.dopts = digest.Options{Config: cfg.File.Digest, Store: st, Status: digest.StatusFrom(c.status), Calendar: cal, Log: log, Kick: kick}
+	if c.coaching.Enabled() {
+		c.dopts.Coaching = digest.CoachingFrom(c.coaching)
+	}
+	if c.digest, err = digest.New(c.dopts); err != nil {
+		return nil, fmt.Errorf("digest: %w", err)
+	}
+	if cfg.File.Digest.IsEnabled() {
+		c.features = append(c.features, help.Digest)
+		c.jobs = append(c.jobs, c.digest.Jobs()...)
+	}
+	return c, nil
+}
+
+func (c *capabilities) register(r *dialogs.Router) {
+	c.coaching.Register(r)
+	c.status.Register(r)
+	c.digest.Register(r)
 }
