@@ -29,7 +29,8 @@ func TestAsk(t *testing.T) {
 		{"activity id lowercase", "vad är a4?", "sv", true, "aktivitet-a04-systemagarradet", "", "sv"},
 		{"English question, Swedish locale", "what does principle 1 mean", "sv", true, "princip-01-utmana", "Source:", "en"},
 		{"English locale, Swedish-only article", "A04", "en", true, "aktivitet-a04-systemagarradet", "only available in Swedish", "sv"},
-		{"English locale", "vad är digital basnivå", "en", true, "basniva-oversikt", "Digital baseline", "en"},
+		{"English locale, Swedish question", "vad är digital basnivå", "en", true, "basniva-oversikt", "Källa:", "sv"},
+		{"English locale, no language cues", "digital basniva", "en", true, "basniva-oversikt", "Digital baseline", "en"},
 		{"out of scope: lunch", "vad blir det för lunch idag?", "sv", false, "", "Jag vet inte säkert", "sv"},
 		{"out of scope: salary", "när betalas lönen ut?", "sv", false, "", "digitalmognad@regiongavleborg.se", "sv"},
 		{"out of scope: weather", "what's the weather tomorrow", "sv", false, "", "I don't know", "en"},
@@ -249,6 +250,21 @@ func TestAskConcurrently(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		if r := <-done; r.Text == "" {
 			t.Error("empty answer")
+		}
+	}
+}
+
+func TestAnswerLanguage(t *testing.T) {
+	tests := []struct{ locale, q, want string }{
+		{"sv", "vem ansvarar för systemägarrådet?", "sv"},
+		{"en", "vem ansvarar för systemägarrådet?", "sv"}, // Teams in English, question in Swedish
+		{"sv", "who is responsible for the system owner council?", "en"},
+		{"en", "A12", "en"}, // nothing to tell from: the locale decides
+		{"sv", "A12", "sv"},
+	}
+	for _, tc := range tests {
+		if got := answerLang(tc.locale, tc.q); got != tc.want {
+			t.Errorf("answerLang(%q, %q) = %q, want %q", tc.locale, tc.q, got, tc.want)
 		}
 	}
 }

@@ -99,13 +99,17 @@ func detectLang(q string) string {
 	return ""
 }
 
-// answerLang picks the language of the answer: an English locale always
-// gets English; otherwise an English question does.
+// answerLang picks the language of the answer: the question's own
+// language when it is clear (many Swedish-speaking staff run Teams in
+// English and still ask in Swedish), otherwise the user's locale.
 func answerLang(locale, question string) string {
-	if locale == "en" {
+	switch detectLang(question) {
+	case "en":
 		return "en"
+	case "sv":
+		return "sv"
 	}
-	if detectLang(question) == "en" {
+	if locale == "en" {
 		return "en"
 	}
 	return "sv"
