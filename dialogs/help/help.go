@@ -4,6 +4,7 @@ package help
 
 import (
 	"context"
+	"strings"
 
 	"digibot/bot/turn"
 	"digibot/dialogs"
@@ -36,9 +37,18 @@ func (h *Help) Register(r *dialogs.Router) {
 	r.Action("help.show", turn.HandlerFunc(h.Help))
 }
 
-// Help answers "hjälp"/"help" with the help card.
+// Help answers "hjälp"/"help" with the help card, in the language of the
+// word the user typed ("hjälp" gets Swedish even when Teams runs in
+// English), else in the user's locale.
 func (h *Help) Help(_ context.Context, t *turn.Turn) error {
-	tx := textFor(t.Lang())
+	lang := t.Lang()
+	switch strings.ToLower(strings.TrimRight(t.Text(), "!?. ")) {
+	case "hjälp", "hjalp", "meny", "vad kan du":
+		lang = "sv"
+	case "help", "menu", "what can you do":
+		lang = "en"
+	}
+	tx := textFor(lang)
 	body := []card.Element{card.Title(tx.helpTitle), card.Text(tx.intro), h.capabilities(tx), card.Heading(tx.commandsHeading)}
 	for _, c := range tx.commands {
 		if c.feature == "" || h.enabled[c.feature] {

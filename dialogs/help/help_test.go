@@ -56,3 +56,13 @@ func TestWelcomePersonalAndChannel(t *testing.T) {
 		t.Fatalf("channel welcome: %s", s)
 	}
 }
+
+func TestHelpFollowsTheTypedWord(t *testing.T) {
+	r := dialogs.NewRouter()
+	New(Answers).Register(r)
+	tr := turn.New(schema.Activity{Type: "message", Text: "hjälp", Locale: "en-US"})
+	_ = r.HandleTurn(context.Background(), tr)
+	if s := cardText(t, tr); !strings.Contains(s, "Det här kan Digibot") {
+		t.Fatalf("\"hjälp\" with an English locale must answer in Swedish: %s", s)
+	}
+}
