@@ -13,6 +13,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -C "$root" -o "$work/digibot" ./cmd/digibot
 DIGIBOT_DATA_DIR="$work/data" DIGIBOT_ADDR=127.0.0.1:3978 "$work/digibot" serve 2>"$work/digibot.log" &
 for _ in $(seq 1 50); do curl -sf http://127.0.0.1:3978/readyz >/dev/null && break; sleep 0.2; done
-"$here/node_modules/.bin/agentsplayground" -e http://127.0.0.1:3978/api/messages -c msteams --dt -p 56150 >"$work/playground.log" 2>&1 &
+# The Playground writes a devTools/ folder into its working directory.
+(cd "$work" && exec "$here/node_modules/.bin/agentsplayground" -e http://127.0.0.1:3978/api/messages -c msteams --dt -p 56150 >"$work/playground.log" 2>&1) &
 for _ in $(seq 1 50); do curl -sf http://127.0.0.1:56150 >/dev/null && break; sleep 0.2; done
 node "$here/e2e.js" http://localhost:56150 "$here"
