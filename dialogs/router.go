@@ -18,6 +18,25 @@ type Router struct {
 	commands map[string]turn.Handler // normalised command phrase -> handler
 	actions  map[string]turn.Handler // card action name -> handler
 	fallback turn.Handler
+	onAdmin  func(ctx context.Context, t *turn.Turn, route string)
+}
+
+// OnAdmin sets a hook called before an administrator's command or card
+// action is handled (route is the command phrase or action name), so that
+// every admin action reaches the audit trail whichever capability owns it.
+func (r *Router) OnAdmin(f func(ctx context.Context, t *turn.Turn, route string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onAdmin = f
+}
+
+func (r *Router) audit(ctx context.Context, t *turn.Turn, route string) {
+	r.mu.RLock()
+	f := r.onAdmin
+	r.mu.RUnlock()
+	if f != nil && t.Admin {
+		f(ctx, t, route)
+	}
 }
 
 // NewRouter returns an empty router.
@@ -65,9 +84,11 @@ func (r *Router) HandleTurn(ctx context.Context, t *turn.Turn) error {
 		if h == nil {
 			return ErrNoRoute{What: "action " + name}
 		}
+		r.audit(ctx, t, name)
 		return h.HandleTurn(ctx, t)
 	}
-	if h := r.match(t.Text()); h != nil {
+	if h, phrase := r.match(t.Text()); h != nil {
+		r.audit(ctx, t, phrase)
 		return h.HandleTurn(ctx, t)
 	}
 	r.mu.RLock()
@@ -79,16 +100,17 @@ func (r *Router) HandleTurn(ctx context.Context, t *turn.Turn) error {
 	return fb.HandleTurn(ctx, t)
 }
 
-func (r *Router) match(text string) turn.Handler {
+func (r *Router) match(text string) (turn.Handler, string) {
 	words := strings.Fields(normalize(text))
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for n := min(len(words), 4); n > 0; n-- {
-		if h, ok := r.commands[strings.Join(words[:n], " ")]; ok {
-			return h
+		phrase := strings.Join(words[:n], " ")
+		if h, ok := r.commands[phrase]; ok {
+			return h, phrase
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 // Args returns the words after a matched command phrase, as typed.

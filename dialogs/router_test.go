@@ -65,3 +65,31 @@ func TestRouterWithoutFallback(t *testing.T) {
 		t.Fatal("want ErrNoRoute")
 	}
 }
+
+func TestRouterAuditsAdminActions(t *testing.T) {
+	var got, routes []string
+	r := NewRouter()
+	r.Command(named("digest", new(string)), "digest här")
+	r.Action("status.save", named("save", new(string)))
+	r.Fallback(named("ask", new(string)))
+	r.OnAdmin(func(_ context.Context, t *turn.Turn, route string) {
+		got = append(got, t.Activity.From.AadObjectID)
+		routes = append(routes, route)
+	})
+	for _, tc := range []struct {
+		admin bool
+		a     schema.Activity
+	}{
+		{true, schema.Activity{Type: "message", Text: "digest här", From: schema.ChannelAccount{AadObjectID: "adm"}}},
+		{true, schema.Activity{Type: "message", Value: map[string]any{"action": "status.save"}, From: schema.ChannelAccount{AadObjectID: "adm"}}},
+		{true, schema.Activity{Type: "message", Text: "vad är basnivå", From: schema.ChannelAccount{AadObjectID: "adm"}}}, // a question is no action
+		{false, schema.Activity{Type: "message", Text: "digest här", From: schema.ChannelAccount{AadObjectID: "user"}}},
+	} {
+		tr := turn.New(tc.a)
+		tr.Admin = tc.admin
+		_ = r.HandleTurn(context.Background(), tr)
+	}
+	if len(routes) != 2 || routes[0] != "digest här" || routes[1] != "status.save" || got[0] != "adm" {
+		t.Fatalf("audited %v by %v", routes, got)
+	}
+}

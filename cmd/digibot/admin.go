@@ -18,13 +18,14 @@ import (
 	"time"
 
 	"digibot/bot/schedule"
+	"digibot/bot/turn"
 	"digibot/graph"
 	"digibot/storage"
 )
 
 // auditLogs are the store logs that together form the audit trail: admin
 // actions over HTTP, status changes and owner changes, coaching bookings.
-var auditLogs = []string{"admin-audit", "status-audit", "status-history", "coaching", "digest-audit"}
+var auditLogs = []string{"admin-audit", "status-audit", "status-history", "coaching"}
 
 // admins decides who may run admin commands: configured Entra object ids,
 // or members of configured groups (via Graph, cached).
@@ -310,4 +311,19 @@ func (a *app) listenAdmin() (*http.Server, net.Listener, error) {
 	api := &adminAPI{token: a.cfg.AdminToken, store: a.store, sched: a.sched, log: a.log, now: time.Now}
 	srv := &http.Server{Handler: api.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return srv, ln, nil
+}
+
+// auditAdminTurn records every command or card action an administrator
+// takes in Teams ("digest här", owner changes, …) in the audit trail.
+func auditAdminTurn(st storage.Logs, log *slog.Logger, now func() time.Time) func(context.Context, *turn.Turn, string) {
+	return func(ctx context.Context, t *turn.Turn, route string) {
+		at := now()
+		raw, _ := json.Marshal(map[string]any{
+			"at": at, "by": t.Activity.From.AadObjectID, "by_name": t.Activity.From.Name, "via": "teams",
+			"action": route, "conversation": t.Activity.Conversation.ID,
+		})
+		if _, err := st.AppendLog(ctx, "admin-audit", at, raw); err != nil {
+			log.Error("admin action not audited", "action", route, "err", err)
+		}
+	}
 }

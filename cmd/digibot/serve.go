@@ -163,6 +163,7 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err e
 		return nil, err
 	}
 	router := dialogs.NewRouter()
+	router.OnAdmin(auditAdminTurn(a.store, log, time.Now))
 	a.answers.Register(router)
 	caps.register(router)
 	h := help.New(caps.features...)
