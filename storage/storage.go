@@ -207,7 +207,27 @@ type Logs interface {
 	ReadLog(ctx context.Context, log string, from, to time.Time, limit int) ([]LogEntry, error)
 	// TrimLog deletes entries with At < before and says how many.
 	TrimLog(ctx context.Context, log string, before time.Time) (int, error)
+	// EditLog applies edits to existing entries of log in one atomic step
+	// and says how many entries it found and changed. An ID that is not in
+	// the log (never was, or trimmed meanwhile) is skipped. A malformed or
+	// repeated ID, or more than MaxLogEdits edits, is bad input and
+	// changes nothing. Logs are otherwise append-only: EditLog exists so
+	// that one person's entries can be erased or anonymised (GDPR), which
+	// TrimLog, by time only, cannot do without rewriting everyone's.
+	EditLog(ctx context.Context, log string, edits []LogEdit) (int, error)
 }
+
+// LogEdit changes one existing log entry: Delete removes it; otherwise
+// Data replaces its data, and its ID and At stay (so does its place in
+// the order).
+type LogEdit struct {
+	ID     string
+	Data   []byte
+	Delete bool
+}
+
+// MaxLogEdits bounds one EditLog call; callers split larger sets.
+const MaxLogEdits = 1000
 
 // Store is everything a back end provides.
 type Store interface {

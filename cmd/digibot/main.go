@@ -30,6 +30,8 @@ Usage:
                                   annual report material: status history, coaching, questions, digest trend
   digibot audit export [--from D] [--to D] [--format json|csv]
                                   the audit trail (admin actions, status and owner changes, bookings)
+  digibot gdpr export|delete --user <aad-id> [--out FILE | --yes]
+                                  everything stored about one person, or its erasure
   digibot manifest [flags]        build the Teams app package (zip)
   digibot version                 print the version
 
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return auditCommand(ctx, args, stdout, getenv)
 	case "status":
 		return statusCommand(ctx, args, stdout, getenv)
+	case "gdpr":
+		return gdprCommand(ctx, args, stdout, getenv)
 	case "manifest":
 		return manifestCommand(args, stdout, getenv)
 	case "version":

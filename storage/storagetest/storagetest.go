@@ -98,6 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 		{"Dedupe", testDedupe},
 		{"Docs", testDocs},
 		{"Logs", testLogs},
+		{"EditLog", testEditLog},
 		{"Lifecycle", testLifecycle},
 		{"Concurrency", testConcurrency},
 	}
