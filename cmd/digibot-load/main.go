@@ -47,6 +47,7 @@ type config struct {
 	mix         map[string]int
 	pid         int
 	sample      time.Duration
+	rate        float64 // scenarios started per second; 0 = as fast as the concurrency allows
 }
 
 func parseFlags(args []string) (config, error) {
@@ -60,6 +61,7 @@ func parseFlags(args []string) (config, error) {
 	mix := fs.String("mix", "ask=70,book=20,status=10", "scenario weights")
 	fs.IntVar(&c.pid, "pid", 0, "Digibot's process id, to sample its memory (VmRSS)")
 	fs.DurationVar(&c.sample, "sample", 10*time.Second, "memory sampling interval")
+	fs.Float64Var(&c.rate, "rate", 0, "scenarios started per second (open loop, e.g. for a soak); 0 = closed loop at full speed")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -72,6 +74,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.duration <= 0 || c.duration > 15*time.Minute {
 		return c, errors.New("-duration must be within (0, 15m]")
+	}
+	if c.rate < 0 || c.rate > 10000 {
+		return c, errors.New("-rate must be within [0, 10000]")
 	}
 	if c.users < 1 || c.concurrency < 1 || c.maxRequests < 1 {
 		return c, errors.New("-users, -concurrency and -max-requests must be positive")
@@ -339,10 +344,23 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	start := time.Now()
 	var started atomic.Int64
+	var tick <-chan time.Time
+	if cfg.rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.rate))
+		defer t.Stop()
+		tick = t.C
+	}
 	var wg sync.WaitGroup
 	for w := range cfg.concurrency {
 		wg.Go(func() {
 			for ctx.Err() == nil && started.Add(1) <= cfg.maxRequests {
+				if tick != nil {
+					select {
+					case <-ctx.Done():
+						return
+					case <-tick:
+					}
+				}
 				user := (w + int(started.Load())*7) % cfg.users
 				if err := r.scenario(ctx, pick(cfg.mix), user); err != nil {
 					return
