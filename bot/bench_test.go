@@ -9,21 +9,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
-	goredis "github.com/redis/go-redis/v9"
 
 	"digibot/bot/connector"
 	"digibot/bot/turn"
 	"digibot/dialogs"
 	"digibot/storage"
 	"digibot/storage/embedded"
-	redisstore "digibot/storage/redis"
+	"digibot/storage/redis/redistest"
 )
 
 // benchTurns drives b.N simple message turns through the real HTTP edge
@@ -110,24 +108,6 @@ func BenchmarkTurnEmbedded(b *testing.B) {
 var _ storage.Store = (*embedded.Store)(nil)
 
 func BenchmarkTurnRedis(b *testing.B) {
-	addr := os.Getenv("DIGIBOT_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	prefix := fmt.Sprintf("digibot-bench-%d:", time.Now().UnixNano())
-	st, err := redisstore.Open(context.Background(), "redis://"+addr+"/0", redisstore.WithPrefix(prefix))
-	if err != nil {
-		b.Skipf("no Redis at %s: %v", addr, err)
-	}
-	defer st.Close()
-	defer func() { // leave the shared Redis as we found it
-		rc := goredis.NewClient(&goredis.Options{Addr: addr})
-		defer rc.Close()
-		ctx := context.Background()
-		iter := rc.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			rc.Del(ctx, iter.Val())
-		}
-	}()
+	st, _ := redistest.Open(b, "bench") // keys deleted when b ends
 	benchTurns(b, st)
 }

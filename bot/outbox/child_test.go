@@ -23,6 +23,7 @@ import (
 	"digibot/storage"
 	"digibot/storage/embedded"
 	sredis "digibot/storage/redis"
+	"digibot/storage/redis/redistest"
 )
 
 // Environment of the child worker process.
@@ -62,7 +63,7 @@ func TestChildWorker(t *testing.T) {
 		defer es.Close()
 		s = es
 	case "redis":
-		rs, err := sredis.Open(ctx, redisURL(), sredis.WithPrefix(where))
+		rs, err := sredis.Open(ctx, redistest.URL(), sredis.WithPrefix(where))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,10 +187,10 @@ func TestKillRestart(t *testing.T) {
 			}
 		}},
 		{"redis", func(t *testing.T) (string, func() (Store, func())) {
-			first, prefix := openRedis(t) // skips or fails without Redis
-			_ = first
+			redistest.Require(t) // skips or fails without Redis
+			prefix := redistest.Prefix(t, "outbox")
 			return "redis:" + prefix, func() (Store, func()) {
-				s, err := sredis.Open(context.Background(), redisURL(), sredis.WithPrefix(prefix))
+				s, err := sredis.Open(context.Background(), redistest.URL(), sredis.WithPrefix(prefix))
 				if err != nil {
 					t.Fatal(err)
 				}

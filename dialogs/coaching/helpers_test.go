@@ -2,21 +2,17 @@ package coaching
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
-	goredis "github.com/redis/go-redis/v9"
 
 	"digibot/bot/schedule"
 	"digibot/bot/turn"
@@ -24,6 +20,7 @@ import (
 	"digibot/storage"
 	"digibot/storage/embedded"
 	redisstore "digibot/storage/redis"
+	"digibot/storage/redis/redistest"
 )
 
 // clock is a manual clock.
@@ -109,81 +106,25 @@ func openEmbedded(tb testing.TB, clk *clock) storage.Store {
 	return s
 }
 
-func redisURL() string {
-	addr := os.Getenv("DIGIBOT_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	if !strings.Contains(addr, "://") {
-		addr = "redis://" + addr
-	}
-	return addr
-}
-
-func inCI() bool {
-	v := os.Getenv("CI")
-	return v != "" && v != "false" && v != "0"
-}
-
-// newPrefix makes a key prefix of its own for one test and deletes its
-// keys when the test ends. Without Redis the test fails in CI and is
-// skipped elsewhere.
+// newPrefix is a Redis key prefix of one test's own (several stores or a
+// child process may share it), deleted when the test ends. Without Redis
+// the test fails in CI and is skipped elsewhere.
 func newPrefix(tb testing.TB) string {
 	tb.Helper()
-	opt, err := goredis.ParseURL(redisURL())
-	if err != nil {
-		tb.Fatalf("redis URL: %v", err)
-	}
-	rdb := goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		if inCI() {
-			tb.Fatalf("Redis at %s does not answer, and CI requires it: %v", redisURL(), err)
-		}
-		tb.Skipf("Redis at %s does not answer (start redis-server or set DIGIBOT_TEST_REDIS): %v", redisURL(), err)
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	prefix := "digibottest:coaching:" + hex.EncodeToString(b) + ":"
-	tb.Cleanup(func() {
-		defer rdb.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			tb.Errorf("scan test keys: %v", err)
-			return
-		}
-		for len(keys) > 0 {
-			n := min(len(keys), 500)
-			if err := rdb.Del(ctx, keys[:n]...).Err(); err != nil {
-				tb.Errorf("delete test keys: %v", err)
-				return
-			}
-			keys = keys[n:]
-		}
-	})
-	return prefix
+	redistest.Require(tb)
+	return redistest.Prefix(tb, "coaching")
 }
 
+// openRedisPrefix opens a store on the test clock under prefix.
 func openRedisPrefix(tb testing.TB, clk *clock, prefix string) storage.Store {
 	tb.Helper()
-	s, err := redisstore.Open(tb.Context(), redisURL(), redisstore.WithPrefix(prefix), redisstore.WithClock(clk.Now))
-	if err != nil {
-		tb.Fatalf("open redis: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return redistest.OpenPrefix(tb, prefix, redisstore.WithClock(clk.Now))
 }
 
 func openRedis(tb testing.TB, clk *clock) storage.Store {
-	return openRedisPrefix(tb, clk, newPrefix(tb))
+	tb.Helper()
+	s, _ := redistest.Open(tb, "coaching", redisstore.WithClock(clk.Now))
+	return s
 }
 
 // stores lists the back ends every store-level test runs against.

@@ -2,19 +2,16 @@ package digest_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
-	goredis "github.com/redis/go-redis/v9"
 
 	"digibot/bot/schedule"
 	"digibot/bot/turn"
@@ -25,6 +22,7 @@ import (
 	"digibot/storage"
 	"digibot/storage/embedded"
 	redisstore "digibot/storage/redis"
+	"digibot/storage/redis/redistest"
 )
 
 // clock is a settable test clock.
@@ -66,67 +64,19 @@ func openEmbedded(tb testing.TB, dir string, clk *clock) *embedded.Store {
 	return s
 }
 
-func redisURL() string {
-	addr := os.Getenv("DIGIBOT_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	if !strings.Contains(addr, "://") {
-		addr = "redis://" + addr
-	}
-	return addr
-}
-
-func inCI() bool {
-	v := os.Getenv("CI")
-	return v != "" && v != "false" && v != "0"
-}
-
-// newPrefix is a Redis key prefix of one test's own, deleted when the test
-// ends. Without Redis the test fails in CI and is skipped elsewhere.
+// newPrefix is a Redis key prefix of one test's own (shared with its child
+// processes), deleted when the test ends. Without Redis the test fails in
+// CI and is skipped elsewhere.
 func newPrefix(tb testing.TB) string {
 	tb.Helper()
-	opt, err := goredis.ParseURL(redisURL())
-	if err != nil {
-		tb.Fatalf("redis URL: %v", err)
-	}
-	rdb := goredis.NewClient(opt)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		if inCI() {
-			tb.Fatalf("Redis at %s does not answer, and CI requires it: %v", redisURL(), err)
-		}
-		tb.Skipf("Redis at %s does not answer (start redis-server or set DIGIBOT_TEST_REDIS): %v", redisURL(), err)
-	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	prefix := "digibottest:digest:" + hex.EncodeToString(b) + ":"
-	tb.Cleanup(func() {
-		defer rdb.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		var keys []string
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			_ = rdb.Del(ctx, keys...).Err()
-		}
-	})
-	return prefix
+	redistest.Require(tb)
+	return redistest.Prefix(tb, "digest")
 }
 
+// openRedis opens a store on the test clock under prefix.
 func openRedis(tb testing.TB, prefix string, clk *clock) *redisstore.Store {
 	tb.Helper()
-	s, err := redisstore.Open(context.Background(), redisURL(), redisstore.WithPrefix(prefix), redisstore.WithClock(clk.Now))
-	if err != nil {
-		tb.Fatalf("open redis: %v", err)
-	}
-	tb.Cleanup(func() { _ = s.Close() })
-	return s
+	return redistest.OpenPrefix(tb, prefix, redisstore.WithClock(clk.Now))
 }
 
 // Test people.

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,84 +14,21 @@ import (
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
 	"digibot/bot/schedule"
 	"digibot/storage"
 	sredis "digibot/storage/redis"
+	"digibot/storage/redis/redistest"
 )
 
-// redisURL is the Redis the tests use: DIGIBOT_TEST_REDIS (an address or a
-// URL) or 127.0.0.1:6379.
-func redisURL() string {
-	addr := os.Getenv("DIGIBOT_TEST_REDIS")
-	if addr == "" {
-		addr = "127.0.0.1:6379"
-	}
-	if !strings.Contains(addr, "://") {
-		addr = "redis://" + addr
-	}
-	return addr
-}
-
-func inCI() bool {
-	v := os.Getenv("CI")
-	return v != "" && v != "false" && v != "0"
-}
-
-// openRedis opens a store under prefix (a fresh one when ""), deleting
-// the prefix's keys at the end when fresh. Without Redis it fails in CI
-// and skips elsewhere.
+// openRedis opens a store under prefix (a fresh one when "", deleted when
+// tb ends; a given one is a parent's, shared with this child process).
+// Without Redis it fails in CI and skips elsewhere.
 func openRedis(tb testing.TB, prefix string) (*sredis.Store, string) {
 	tb.Helper()
-	fresh := prefix == ""
-	if fresh {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		prefix = "digibottest:status:" + hex.EncodeToString(b) + ":"
+	if prefix == "" {
+		return redistest.Open(tb, "status")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	s, err := sredis.Open(ctx, redisURL(), sredis.WithPrefix(prefix))
-	if err != nil {
-		if inCI() {
-			tb.Fatalf("Redis at %s does not answer, and CI requires it: %v", redisURL(), err)
-		}
-		tb.Skipf("Redis at %s does not answer (set DIGIBOT_TEST_REDIS or start redis-server; CI fails here instead): %v", redisURL(), err)
-	}
-	tb.Cleanup(func() {
-		_ = s.Close()
-		if fresh {
-			deleteRedisPrefix(tb, prefix)
-		}
-	})
-	return s, prefix
-}
-
-func deleteRedisPrefix(tb testing.TB, prefix string) {
-	opt, err := goredis.ParseURL(redisURL())
-	if err != nil {
-		tb.Errorf("redis url: %v", err)
-		return
-	}
-	rdb := goredis.NewClient(opt)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if err := iter.Err(); err != nil {
-		tb.Errorf("scan test keys: %v", err)
-		return
-	}
-	if len(keys) > 0 {
-		if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
-			tb.Errorf("delete test keys: %v", err)
-		}
-	}
+	return redistest.OpenPrefix(tb, prefix), prefix
 }
 
 // Child process environment.

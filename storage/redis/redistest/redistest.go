@@ -73,6 +73,21 @@ func Open(tb testing.TB, name string, opts ...sredis.Option) (*sredis.Store, str
 	tb.Helper()
 	Require(tb)
 	prefix := Prefix(tb, name)
+	return open(tb, prefix, opts), prefix
+}
+
+// OpenPrefix requires Redis and opens a store under a prefix the caller
+// already has (one a parent process shares with its children, or one from
+// Prefix that several stores use). The store is closed when tb ends; the
+// keys are left to whoever made the prefix.
+func OpenPrefix(tb testing.TB, prefix string, opts ...sredis.Option) *sredis.Store {
+	tb.Helper()
+	Require(tb)
+	return open(tb, prefix, opts)
+}
+
+func open(tb testing.TB, prefix string, opts []sredis.Option) *sredis.Store {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	s, err := sredis.Open(ctx, URL(), append([]sredis.Option{sredis.WithPrefix(prefix)}, opts...)...)
@@ -80,7 +95,7 @@ func Open(tb testing.TB, name string, opts ...sredis.Option) (*sredis.Store, str
 		tb.Fatalf("open Redis store: %v", err)
 	}
 	tb.Cleanup(func() { _ = s.Close() })
-	return s, prefix
+	return s
 }
 
 func deletePrefix(tb testing.TB, prefix string) {
