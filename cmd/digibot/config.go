@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -63,6 +64,9 @@ type FileConfig struct {
 	} `yaml:"answer"`
 	Outbox struct {
 		MaxAttempts int `yaml:"max_attempts"`
+		// LeaseTTL is how long a replica holds an entry it is sending:
+		// after a crash another replica sends the entry once it ends.
+		LeaseTTL time.Duration `yaml:"lease_ttl"`
 	} `yaml:"outbox"`
 	Graph struct {
 		// Disabled keeps Digibot off Graph even in production (features
@@ -167,6 +171,9 @@ func (f *FileConfig) applyDefaults() {
 	if f.Outbox.MaxAttempts == 0 {
 		f.Outbox.MaxAttempts = 10
 	}
+	if f.Outbox.LeaseTTL == 0 {
+		f.Outbox.LeaseTTL = 2 * time.Minute
+	}
 	if f.Retention.QuestionsDays == 0 {
 		f.Retention.QuestionsDays = 90
 	}
@@ -212,6 +219,9 @@ func (f *FileConfig) validate() error {
 	}
 	if f.Outbox.MaxAttempts < 1 || f.Outbox.MaxAttempts > 100 {
 		errs = append(errs, fmt.Errorf("outbox.max_attempts: %d is outside 1–100", f.Outbox.MaxAttempts))
+	}
+	if d := f.Outbox.LeaseTTL; d < 10*time.Second || d > time.Hour {
+		errs = append(errs, fmt.Errorf("outbox.lease_ttl: %s is outside 10s–1h", d))
 	}
 	if err := f.Coaching.Validate(); err != nil {
 		errs = append(errs, err)

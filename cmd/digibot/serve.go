@@ -59,9 +59,9 @@ func instanceID() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-func openStore(ctx context.Context, cfg *Config) (storage.Store, error) {
+func openStore(ctx context.Context, cfg *Config, opts ...redisstore.Option) (storage.Store, error) {
 	if cfg.StoreURL != "" {
-		st, err := redisstore.Open(ctx, cfg.StoreURL, redisstore.WithPrefix(cfg.RedisPrefix))
+		st, err := redisstore.Open(ctx, cfg.StoreURL, append([]redisstore.Option{redisstore.WithPrefix(cfg.RedisPrefix)}, opts...)...)
 		if err != nil {
 			return nil, fmt.Errorf("DIGIBOT_STORE %s: %w", redact(cfg.StoreURL), err)
 		}
@@ -92,8 +92,8 @@ func newAnswers(ctx context.Context, cfg *Config, log *slog.Logger, st storage.S
 	return e, nil
 }
 
-func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -102,11 +102,18 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err e
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := bot.NewMetrics(a.reg)
 
-	st, err := openStore(ctx, cfg)
+	// serve starts while Redis does not answer: /readyz says 503 and turns
+	// get "try again soon" until it does; no restart is needed then.
+	st, err := openStore(ctx, cfg, redisstore.AllowUnreachable())
 	if err != nil {
 		return nil, err
 	}
 	a.closers = append(a.closers, func() { _ = st.Close() })
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	if perr := st.Ping(pctx); perr != nil {
+		log.Warn("store unreachable at start: not ready until it answers", "err", perr)
+	}
+	cancel()
 	a.store = newCountingStore(st, a.reg)
 
 	var authn bot.Authenticator
@@ -142,7 +149,11 @@ func buildApp(ctx context.Context, cfg *Config, log *slog.Logger) (a *app, err e
 	}
 	a.worker, err = outbox.New(a.store, conn, outbox.Config{
 		Owner: owner, BotID: botID, BotName: "Digibot", MaxAttempts: cfg.File.Outbox.MaxAttempts,
-		Observer: metrics, Logger: log,
+		// A lease covers a call and recording its outcome twice over.
+		LeaseTTL:       cfg.File.Outbox.LeaseTTL,
+		RequestTimeout: min(30*time.Second, cfg.File.Outbox.LeaseTTL/4),
+		SettleTimeout:  min(10*time.Second, cfg.File.Outbox.LeaseTTL/4),
+		Observer:       metrics, Logger: log,
 	})
 	if err != nil {
 		return nil, err

@@ -52,13 +52,20 @@ var _ storage.Store = (*Store)(nil)
 type Option func(*config)
 
 type config struct {
-	prefix string
-	now    func() time.Time
+	prefix      string
+	now         func() time.Time
+	unreachable bool
 }
 
 // WithPrefix sets the key prefix (default "digibot:"): letters, digits and
 // _ . : - only, at most 100 bytes.
 func WithPrefix(p string) Option { return func(c *config) { c.prefix = p } }
+
+// AllowUnreachable makes Open return the store even when Redis does not
+// answer yet: every call then fails with storage.ErrUnavailable until it
+// does, and go-redis connects by itself once it answers. A server uses it
+// to start not ready rather than not at all.
+func AllowUnreachable() Option { return func(c *config) { c.unreachable = true } }
 
 // WithClock sets the clock used for ttl and default times (tests).
 func WithClock(now func() time.Time) Option {
@@ -71,15 +78,17 @@ func WithClock(now func() time.Time) Option {
 
 // Store is the Redis back end. It is safe for concurrent use.
 type Store struct {
-	rdb    goredis.UniversalClient
-	now    func() time.Time
-	keys   keys
-	closed sync.Once
-	err    error
+	rdb         goredis.UniversalClient
+	now         func() time.Time
+	keys        keys
+	unreachable bool // Open may return before Redis answers
+	closed      sync.Once
+	err         error
 }
 
 // Open connects to the Redis that rawURL names and checks it answers. A
-// Redis that does not answer gives an error wrapping storage.ErrUnavailable.
+// Redis that does not answer gives an error wrapping storage.ErrUnavailable
+// (with AllowUnreachable, the store instead).
 //
 // rawURL has one of these forms (query parameters are go-redis' own, e.g.
 // dial_timeout=3s, pool_size=20, skip_verify=true, client_name=digibot):
@@ -119,8 +128,12 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
+		err = wrap("connect to "+strings.Join(cfg.addrs(), ","), err)
+		if s.unreachable && errors.Is(err, storage.ErrUnavailable) {
+			return s, nil
+		}
 		_ = rdb.Close()
-		return nil, wrap("connect to "+strings.Join(cfg.addrs(), ","), err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -138,7 +151,7 @@ func New(rdb goredis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, errors.New("storage/redis: no client")
 	}
-	return &Store{rdb: rdb, now: cfg.now, keys: keys(cfg.prefix)}, nil
+	return &Store{rdb: rdb, now: cfg.now, keys: keys(cfg.prefix), unreachable: cfg.unreachable}, nil
 }
 
 // Ping sends PING.
