@@ -1,6 +1,8 @@
 package answer
 
 import (
+	"bytes"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -39,37 +41,38 @@ func init() {
 		}
 	}
 	must(registry.RegisterTokenFilter(filterSVLight, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
-		return termFilter(svLight), nil
+		return termFilter(svLightBytes), nil
 	}))
 	must(registry.RegisterTokenFilter(filterFold, func(map[string]any, *registry.Cache) (analysis.TokenFilter, error) {
-		return termFilter(fold), nil
+		return termFilter(foldBytes), nil
 	}))
 }
 
-// termFilter applies f to every token's term.
-type termFilter func(string) string
+// termFilter applies f to every token's term. It works on the bytes, as
+// most terms pass unchanged: no copies per token and filter.
+type termFilter func([]byte) []byte
 
 func (f termFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		t.Term = []byte(f(string(t.Term)))
+		t.Term = f(t.Term)
 	}
 	return in
 }
 
-// svLight strips the definite endings that Swedish snowball keeps:
+// svLightBytes strips the definite endings that Swedish snowball keeps:
 // "systemägarrådet" → "systemägarråd", "basnivån" → "basnivå". Words in
 // -itet/-het keep their ending (aktivitet, säkerhet), and short words are
 // left alone. It runs before and after snowball, which turns the genitive
 // "basnivåns" into "basnivån".
-func svLight(s string) string {
-	n := utf8.RuneCountInString(s)
+func svLightBytes(b []byte) []byte {
 	switch {
-	case n >= 7 && strings.HasSuffix(s, "et") && !strings.HasSuffix(s, "itet") && !strings.HasSuffix(s, "het"):
-		return strings.TrimSuffix(s, "et")
-	case n >= 5 && strings.HasSuffix(s, "ån"):
-		return strings.TrimSuffix(s, "n")
+	case bytes.HasSuffix(b, []byte("et")) && !bytes.HasSuffix(b, []byte("itet")) && !bytes.HasSuffix(b, []byte("het")) &&
+		utf8.RuneCount(b) >= 7:
+		return b[:len(b)-len("et")]
+	case bytes.HasSuffix(b, []byte("ån")) && utf8.RuneCount(b) >= 5:
+		return b[:len(b)-len("n")]
 	}
-	return s
+	return b
 }
 
 var folder = strings.NewReplacer("å", "a", "ä", "a", "ö", "o", "é", "e", "è", "e", "ü", "u", "æ", "a", "ø", "o")
@@ -79,6 +82,15 @@ func fold(s string) string {
 		return s
 	}
 	return folder.Replace(s)
+}
+
+func foldBytes(b []byte) []byte {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return []byte(folder.Replace(string(b)))
+		}
+	}
+	return b
 }
 
 func isASCII(s string) bool {
@@ -92,7 +104,10 @@ func isASCII(s string) bool {
 
 // newMapping builds the index mapping. dict is the KB's own vocabulary,
 // used to split compounds ("basnivåtjänster" → basnivå + tjänster).
-func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
+// Term positions are kept where phrases are searched, or in every field
+// when allVectors is set (tests ask bleve for every matched term's
+// location).
+func newMapping(dict []string, allVectors bool) (*mapping.IndexMappingImpl, error) {
 	im := mapping.NewIndexMapping()
 	toks := make([]any, len(dict))
 	for i, w := range dict {
@@ -138,22 +153,22 @@ func newMapping(dict []string) (*mapping.IndexMappingImpl, error) {
 	}
 
 	dm := mapping.NewDocumentMapping()
-	text := func(analyzer string) *mapping.FieldMapping {
+	text := func(field, analyzer string) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = analyzer
 		f.Store = false
 		f.IncludeInAll = false
-		f.IncludeTermVectors = true // locations tell which query words matched
+		f.IncludeTermVectors = allVectors || slices.Contains(phraseFieldNames, field)
 		f.DocValues = false
 		return f
 	}
 	for _, f := range svFields {
-		dm.AddFieldMappingsAt(f, text(analyzerSV))
+		dm.AddFieldMappingsAt(f, text(f, analyzerSV))
 	}
 	for _, f := range enFields {
-		dm.AddFieldMappingsAt(f, text(analyzerEN))
+		dm.AddFieldMappingsAt(f, text(f, analyzerEN))
 	}
-	dm.AddFieldMappingsAt(fieldComp, text(analyzerSVComp))
+	dm.AddFieldMappingsAt(fieldComp, text(fieldComp, analyzerSVComp))
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = analyzerSV
 	im.ScoringModel = "bm25"

@@ -13,8 +13,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 )
 
@@ -71,7 +69,11 @@ type kbIndex struct {
 	svComp  analysis.Analyzer
 	en      analysis.Analyzer
 	surface analysis.Analyzer // tokens as typed, lowercased
-	df      map[string]int    // "sv:"/"en:" + term → number of articles containing it
+	dfSV    map[string]int    // Swedish term → number of articles containing it
+	dfEN    map[string]int    // English term → number of articles containing it
+	order   []*Article        // the articles in docSet order
+	artNo   map[string]int    // article id → position in order
+	ts      termSets          // which articles have which terms (termsets.go)
 	n       int
 	maxIDF  float64
 	syn     []synonym
@@ -90,10 +92,50 @@ type kbIndex struct {
 	surfaceSyn []surfacePhrase
 	// exact maps a normalised phrasing or title to the articles that have it.
 	exact map[string][]string
+	// synByFirst and surfaceByFirst index syn and surfaceSyn by their
+	// first word.
+	synByFirst, surfaceByFirst map[string][]int32
 }
 
-func buildIndex(arts []*Article, syns synonymFile) (_ *kbIndex, err error) {
-	m, err := newMapping(kbDictionary(arts))
+// indexSynonyms indexes the synonym rules by their first word.
+func (ix *kbIndex) indexSynonyms() {
+	ix.synByFirst = map[string][]int32{}
+	for i, s := range ix.syn {
+		if len(s.say) > 0 {
+			ix.synByFirst[s.say[0]] = append(ix.synByFirst[s.say[0]], int32(i))
+		}
+	}
+	ix.surfaceByFirst = map[string][]int32{}
+	for i, s := range ix.surfaceSyn {
+		if len(s.words) > 0 {
+			ix.surfaceByFirst[s.words[0]] = append(ix.surfaceByFirst[s.words[0]], int32(i))
+		}
+	}
+}
+
+// synCand is a synonym rule whose first word is at a position of the
+// question.
+type synCand struct{ rule, at int32 }
+
+// sortSynCands orders candidates by rule, then position: the order in
+// which trying every rule at every position would find them.
+func sortSynCands(cs []synCand) {
+	slices.SortFunc(cs, func(a, b synCand) int {
+		if a.rule != b.rule {
+			return int(a.rule - b.rule)
+		}
+		return int(a.at - b.at)
+	})
+}
+
+func buildIndex(arts []*Article, syns synonymFile) (*kbIndex, error) {
+	return buildIndexVectors(arts, syns, false)
+}
+
+// buildIndexVectors is buildIndex, with term positions in every field
+// when allVectors is set.
+func buildIndexVectors(arts []*Article, syns synonymFile, allVectors bool) (_ *kbIndex, err error) {
+	m, err := newMapping(kbDictionary(arts), allVectors)
 	if err != nil {
 		return nil, fmt.Errorf("index mapping: %w", err)
 	}
@@ -110,7 +152,8 @@ func buildIndex(arts []*Article, syns synonymFile) (_ *kbIndex, err error) {
 		idx: idx, arts: map[string]*Article{}, byAct: map[string]*Article{},
 		sv: m.AnalyzerNamed(analyzerSV), svComp: m.AnalyzerNamed(analyzerSVComp), en: m.AnalyzerNamed(analyzerEN),
 		surface: m.AnalyzerNamed(analyzerSurface),
-		df:      map[string]int{}, n: len(arts), vocabSV: map[string]bool{},
+		dfSV:    map[string]int{}, dfEN: map[string]int{}, n: len(arts), vocabSV: map[string]bool{},
+		order: arts,
 	}
 	if ix.sv == nil || ix.svComp == nil || ix.en == nil || ix.surface == nil {
 		return nil, fmt.Errorf("index mapping: analyzers missing")
@@ -148,7 +191,7 @@ func buildIndex(arts []*Article, syns synonymFile) (_ *kbIndex, err error) {
 			_ = ix.reader.Close()
 		}
 	}()
-	if err := ix.countTerms(); err != nil {
+	if err := ix.readTermSets(context.Background()); err != nil {
 		return nil, fmt.Errorf("index terms: %w", err)
 	}
 	ix.maxIDF = idf(ix.n, 0)
@@ -158,6 +201,7 @@ func buildIndex(arts []*Article, syns synonymFile) (_ *kbIndex, err error) {
 	ix.compileOffTopic(syns.OffTopic)
 	// Longer phrases first: "digitala brevlådan" before "brevlådan".
 	sort.SliceStable(ix.syn, func(i, j int) bool { return len(ix.syn[i].say) > len(ix.syn[j].say) })
+	ix.indexSynonyms()
 	ix.refScore = ix.referenceScore(arts)
 	return ix, nil
 }
@@ -172,7 +216,7 @@ func (ix *kbIndex) Close() error {
 // corrections returns the KB terms closest to an unknown Swedish term
 // (typos: "signring" → "signering"), the most common first, at most two.
 // One edit is tried first; two only for long words without a one-edit
-// match (the two-edit automaton costs far more to build).
+// match.
 func (ix *kbIndex) corrections(term string) []string {
 	n := utf8.RuneCountInString(term)
 	if n < minFuzzyRunes {
@@ -184,36 +228,29 @@ func (ix *kbIndex) corrections(term string) []string {
 	return ix.correctionsWithin(term, 2)
 }
 
+// correctionsWithin finds the comp_sv terms within edits of term. Typos
+// are rarely in the first letter; requiring it keeps "dikt" from becoming
+// "vikt" (and keeps the candidates few).
 func (ix *kbIndex) correctionsWithin(term string, edits int) []string {
-	fz, ok := ix.reader.(index.IndexReaderFuzzy)
-	if !ok {
-		return nil
-	}
-	dict, err := fz.FieldDictFuzzy(fieldComp, term, edits, "")
-	if err != nil {
-		return nil
-	}
-	defer dict.Close()
 	type cand struct {
 		term string
 		dist int
 		df   int
 	}
-	var cs []cand
+	var buf [8]cand
+	cs := buf[:0]
 	first, _ := utf8.DecodeRuneInString(term)
-	for range 200 {
-		de, err := dict.Next()
-		if err != nil || de == nil {
-			break
-		}
-		// Typos are rarely in the first letter; requiring it keeps
-		// "dikt" from becoming "vikt".
-		if r, _ := utf8.DecodeRuneInString(de.Term); r != first {
+	n := utf8.RuneCountInString(term)
+	for _, v := range ix.ts.first[first] {
+		if abs(v.runes-n) > edits {
 			continue
 		}
-		if d := levenshtein(term, de.Term, edits); d <= edits {
-			cs = append(cs, cand{de.Term, d, ix.df["sv:"+de.Term]})
+		if d := levenshtein(term, v.term, edits); d <= edits {
+			cs = append(cs, cand{v.term, d, ix.dfSV[v.term]})
 		}
+	}
+	if len(cs) == 0 {
+		return nil
 	}
 	sort.Slice(cs, func(i, j int) bool {
 		if cs[i].dist != cs[j].dist {
@@ -280,56 +317,18 @@ func (ix *kbIndex) referenceScore(arts []*Article) float64 {
 		if len(p.words) == 0 {
 			continue
 		}
-		req := bleve.NewSearchRequestOptions(ix.buildQuery(p), 1, 0, false)
-		res, err := ix.idx.Search(req)
-		if err != nil || len(res.Hits) == 0 {
+		pl, _ := ix.buildPlan(p)
+		best := ix.ts.top(&pl, 1, nil)
+		if len(best) == 0 {
 			continue
 		}
-		scores = append(scores, res.Hits[0].Score)
+		scores = append(scores, best[0].score)
 	}
 	if len(scores) == 0 {
 		return 1
 	}
 	sort.Float64s(scores)
 	return scores[len(scores)/2]
-}
-
-// countTerms reads the document frequencies from the index's term
-// dictionaries: a term's frequency is its highest in any one field of its
-// language (a close stand-in for the number of articles that contain it).
-func (ix *kbIndex) countTerms() error {
-	read := func(field, prefix string) error {
-		d, err := ix.reader.FieldDict(field)
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		for {
-			de, err := d.Next()
-			if err != nil {
-				return err
-			}
-			if de == nil {
-				return nil
-			}
-			k := prefix + de.Term
-			ix.df[k] = max(ix.df[k], int(de.Count))
-			if prefix == "sv:" {
-				ix.vocabSV[de.Term] = true
-			}
-		}
-	}
-	for _, f := range append(append([]string{}, svFields...), fieldComp) {
-		if err := read(f, "sv:"); err != nil {
-			return err
-		}
-	}
-	for _, f := range enFields {
-		if err := read(f, "en:"); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // idf is BM25's inverse document frequency.
@@ -363,7 +362,11 @@ type parsed struct {
 	words      []qword
 	units      []unit
 	expanded   []string // synonym expansions that fired
-	offTopic   int      // off-topic phrases found
+	// expandedSyn are the rules behind expanded.
+	expandedSyn []*synonym
+	// Analysed terms of text, for the term queries.
+	svToks, enToks, compToks []tok
+	offTopic                 int // off-topic phrases found
 	// offTopicUnknown counts off-topic phrases the KB never uses: stronger
 	// evidence than "lön", which one activity is about.
 	offTopicUnknown int
@@ -388,39 +391,67 @@ func (p parsed) unknownShare() float64 {
 	return unk / total
 }
 
+// tok is an analysed term and its position in the searched text.
+type tok struct {
+	term string
+	pos  int
+}
+
 // analyze splits a question into content words, applies synonyms and
 // off-topic phrases, and weighs each unit by how rare its words are in the
-// knowledge base.
+// knowledge base. It also keeps the analysed terms of the searched text
+// (question plus expansions), which buildPlan turns into term queries.
 func (ix *kbIndex) analyze(text string) parsed {
 	p := parsed{text: text, normalized: normalizePhrase(text)}
-	// The tokenizer is the same for every analyzer, so positions align.
-	surf := map[int]string{}
-	for _, t := range ix.surface.Analyze([]byte(text)) {
+	// The tokenizer is the same for every analyzer, so positions align;
+	// they run from 1 to the number of tokens.
+	b := []byte(text)
+	st := ix.surface.Analyze(b)
+	n := 0
+	for _, t := range st {
+		n = max(n, t.Position)
+	}
+	surf := make([]string, n+1)
+	positions := make([]int, 0, len(st))
+	for _, t := range st {
+		if surf[t.Position] == "" {
+			positions = append(positions, t.Position)
+		}
 		surf[t.Position] = string(t.Term)
 	}
-	svAt := map[int]string{}
-	for _, t := range ix.sv.Analyze([]byte(text)) {
-		svAt[t.Position] = string(t.Term)
+	slices.Sort(positions)
+	inRange := func(pos int) bool { return pos >= 0 && pos <= n }
+	svAt := make([]string, n+1)
+	hasSV := make([]bool, n+1)
+	for _, t := range ix.sv.Analyze(b) {
+		term := string(t.Term)
+		p.svToks = append(p.svToks, tok{term, t.Position})
+		if inRange(t.Position) {
+			svAt[t.Position], hasSV[t.Position] = term, true
+		}
 	}
-	enAt := map[int]string{}
-	for _, t := range ix.en.Analyze([]byte(text)) {
-		enAt[t.Position] = string(t.Term)
+	enAt := make([]string, n+1)
+	for _, t := range ix.en.Analyze(b) {
+		term := string(t.Term)
+		p.enToks = append(p.enToks, tok{term, t.Position})
+		if inRange(t.Position) {
+			enAt[t.Position] = term
+		}
 	}
-	compAt := map[int][]string{}
-	for _, t := range ix.svComp.Analyze([]byte(text)) {
-		compAt[t.Position] = append(compAt[t.Position], string(t.Term))
+	compAt := make([][]string, n+1)
+	for _, t := range ix.svComp.Analyze(b) {
+		term := string(t.Term)
+		p.compToks = append(p.compToks, tok{term, t.Position})
+		if inRange(t.Position) {
+			compAt[t.Position] = append(compAt[t.Position], term)
+		}
 	}
-	positions := make([]int, 0, len(surf))
-	for pos := range surf {
-		positions = append(positions, pos)
-	}
-	sort.Ints(positions)
 
 	// Synonyms and off-topic phrases match on the Swedish term sequence
 	// (stop words removed), longest phrase first, without overlaps.
-	var seq []int
+	seq := make([]int, 0, len(positions))
 	for _, pos := range positions {
-		if _, ok := svAt[pos]; ok {
+		if hasSV[pos] {
 			seq = append(seq, pos)
 		}
 	}
@@ -428,12 +459,32 @@ func (ix *kbIndex) analyze(text string) parsed {
 		positions []int
 		syn       *synonym
 	}
-	covered := map[int]int{} // position → index in matches
+	covered := make([]int, n+1) // position → 1 + index in matches; 0 when free
 	var matches []phraseMatch
+	free := func(ps []int) bool {
+		for _, pos := range ps {
+			if covered[pos] != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	// Candidates are looked up by their first word; they are then tried in
+	// rule order, each from the start of the question, as if every rule
+	// were tried at every position.
+	var cbuf [16]synCand
+	cands := cbuf[:0]
+	for i, pos := range positions {
+		for _, k := range ix.surfaceByFirst[surf[pos]] {
+			cands = append(cands, synCand{k, int32(i)})
+		}
+	}
+	sortSynCands(cands)
 	// Some phrases match on the words as typed, stop words included.
-	for _, sp := range ix.surfaceSyn {
+	for _, c := range cands {
+		sp, i := &ix.surfaceSyn[c.rule], int(c.at)
 		phrase := sp.words
-		for i := 0; i+len(phrase) <= len(positions); i++ {
+		if i+len(phrase) <= len(positions) {
 			ok := true
 			for j, w := range phrase {
 				if surf[positions[i+j]] != w {
@@ -445,26 +496,27 @@ func (ix *kbIndex) analyze(text string) parsed {
 				continue
 			}
 			ps := positions[i : i+len(phrase)]
-			free := true
-			for _, pos := range ps {
-				if _, taken := covered[pos]; taken {
-					free = false
-				}
-			}
-			if free {
+			if free(ps) {
 				for _, pos := range ps {
-					covered[pos] = len(matches)
+					covered[pos] = len(matches) + 1
 				}
-				matches = append(matches, phraseMatch{positions: append([]int(nil), ps...), syn: sp.syn})
+				matches = append(matches, phraseMatch{positions: ps, syn: sp.syn})
 			}
 		}
 	}
-	for si := range ix.syn {
-		s := &ix.syn[si]
-		for i := 0; i+len(s.say) <= len(seq); i++ {
+	cands = cands[:0]
+	for i, pos := range seq {
+		for _, k := range ix.synByFirst[svAt[pos]] {
+			cands = append(cands, synCand{k, int32(i)})
+		}
+	}
+	sortSynCands(cands)
+	for _, c := range cands {
+		s, i := &ix.syn[c.rule], int(c.at)
+		if i+len(s.say) <= len(seq) {
 			ok := true
-			for j, term := range s.say {
-				if svAt[seq[i+j]] != term {
+			for j, term := range s.say[1:] {
+				if svAt[seq[i+1+j]] != term {
 					ok = false
 					break
 				}
@@ -473,19 +525,13 @@ func (ix *kbIndex) analyze(text string) parsed {
 				continue
 			}
 			ps := seq[i : i+len(s.say)]
-			free := true
-			for _, pos := range ps {
-				if _, taken := covered[pos]; taken {
-					free = false
-				}
-			}
-			if !free {
+			if !free(ps) {
 				continue
 			}
 			for _, pos := range ps {
-				covered[pos] = len(matches)
+				covered[pos] = len(matches) + 1
 			}
-			matches = append(matches, phraseMatch{positions: append([]int(nil), ps...), syn: s})
+			matches = append(matches, phraseMatch{positions: ps, syn: s})
 		}
 	}
 
@@ -501,18 +547,18 @@ func (ix *kbIndex) analyze(text string) parsed {
 		if w.sv == "" && w.en == "" {
 			return qword{}, false
 		}
-		if w.sv != "" && !ix.vocabSV[w.sv] && ix.df["en:"+w.en] == 0 && !ix.knownPart(w) {
+		if w.sv != "" && !ix.vocabSV[w.sv] && ix.dfEN[w.en] == 0 && !ix.knownPart(w) {
 			w.corr = ix.corrections(w.sv)
 		}
 		return w, true
 	}
-	done := map[int]bool{}
+	done := make([]bool, n+1)
+	var expanded []*synonym
 	for _, pos := range positions {
 		if done[pos] {
 			continue
 		}
-		mi, inPhrase := covered[pos]
-		if !inPhrase {
+		if covered[pos] == 0 {
 			done[pos] = true
 			w, ok := word(pos)
 			if !ok {
@@ -520,7 +566,7 @@ func (ix *kbIndex) analyze(text string) parsed {
 			}
 			if ix.offTopicWord(w.surface) {
 				p.offTopic++
-				if ix.df["sv:"+w.sv] == 0 && ix.df["en:"+w.en] == 0 {
+				if ix.dfSV[w.sv] == 0 && ix.dfEN[w.en] == 0 {
 					p.offTopicUnknown++
 				}
 				p.units = append(p.units, unit{weight: offTopicWeight * ix.maxIDF, offTopic: true})
@@ -530,7 +576,7 @@ func (ix *kbIndex) analyze(text string) parsed {
 			p.units = append(p.units, unit{alts: [][]qword{{w}}, weight: ix.unitWeight([]qword{w}), unknown: ix.unknown(w)})
 			continue
 		}
-		m := matches[mi]
+		m := matches[covered[pos]-1]
 		var orig []qword
 		for _, pp := range m.positions {
 			done[pp] = true
@@ -557,9 +603,26 @@ func (ix *kbIndex) analyze(text string) parsed {
 		}
 		p.units = append(p.units, u)
 		p.expanded = append(p.expanded, m.syn.meansText)
+		expanded = append(expanded, m.syn)
 	}
 	if len(p.expanded) > 0 {
 		p.text = text + " " + strings.Join(p.expanded, " ")
+		// The expansions' terms, analysed once when the rule was compiled,
+		// follow the question's as if the joined text had been analysed.
+		off := n
+		for _, s := range expanded {
+			for _, t := range s.meansSV {
+				p.svToks = append(p.svToks, tok{t.term, t.pos + off})
+			}
+			for _, t := range s.meansEN {
+				p.enToks = append(p.enToks, tok{t.term, t.pos + off})
+			}
+			for _, t := range s.meansComp {
+				p.compToks = append(p.compToks, tok{t.term, t.pos + off})
+			}
+			off += s.meansLen
+		}
+		p.expandedSyn = expanded
 	}
 	return p
 }
@@ -578,7 +641,7 @@ const (
 // allKnown reports whether every word occurs in the KB as it is.
 func (ix *kbIndex) allKnown(ws []qword) bool {
 	for _, w := range ws {
-		if ix.df["sv:"+w.sv] == 0 && ix.df["en:"+w.en] == 0 {
+		if ix.dfSV[w.sv] == 0 && ix.dfEN[w.en] == 0 {
 			return false
 		}
 	}
@@ -599,16 +662,16 @@ func (ix *kbIndex) unitWeight(ws []qword) float64 {
 }
 
 func (ix *kbIndex) wordIDF(w qword) float64 {
-	df := max(ix.df["sv:"+w.sv], ix.df["en:"+w.en])
+	df := max(ix.dfSV[w.sv], ix.dfEN[w.en])
 	if df == 0 {
 		for _, c := range w.comp {
 			if c != w.sv && utf8.RuneCountInString(c) >= 4 {
-				df = max(df, ix.df["sv:"+c])
+				df = max(df, ix.dfSV[c])
 			}
 		}
 	}
 	for _, c := range w.corr {
-		df = max(df, ix.df["sv:"+c])
+		df = max(df, ix.dfSV[c])
 	}
 	if df == 0 {
 		return unknownWeight * ix.maxIDF
@@ -618,7 +681,7 @@ func (ix *kbIndex) wordIDF(w qword) float64 {
 
 // unknown reports whether the KB knows a word in no form at all.
 func (ix *kbIndex) unknown(w qword) bool {
-	return ix.df["sv:"+w.sv] == 0 && ix.df["en:"+w.en] == 0 && len(w.corr) == 0 && !ix.knownPart(w)
+	return ix.dfSV[w.sv] == 0 && ix.dfEN[w.en] == 0 && len(w.corr) == 0 && !ix.knownPart(w)
 }
 
 // offTopicWord reports whether a word is off-topic, or starts with a long
@@ -657,100 +720,173 @@ func isDigits(s string) bool {
 // knownSV reports whether a Swedish term occurs anywhere in the KB.
 func (ix *kbIndex) knownSV(term string) bool { return ix.vocabSV[term] }
 
-// buildQuery combines, per language, stemmed matches in every field with
+// queryTerms are the index terms a query can match, by group of fields:
+// what bleve would report as term locations (see termsets.go).
+type queryTerms struct {
+	sv    []string // in every Swedish field (svMatchFields)
+	en    []string // in the English fields (enMatchFields)
+	comp  []string // in comp_sv
+	allEN []string // in all_en
+}
+
+// buildPlan combines, per language, stemmed matches in every field with
 // their boosts, phrase matches, prefix matches (compounds: "basnivå" finds
 // "basnivåtjänster") and fuzzy matches for words the KB does not know
-// (typos: "signring").
-func (ix *kbIndex) buildQuery(p parsed) query.Query {
-	var qs []query.Query
-	for _, f := range svFields {
-		mq := bleve.NewMatchQuery(p.text)
-		mq.SetField(f)
-		mq.Analyzer = analyzerSV
-		mq.SetBoost(fieldBoost[f])
-		qs = append(qs, mq)
+// (typos: "signring"). The clauses are those of the bleve query this
+// search was first written as (see bleveReferenceQuery in the tests): a
+// match query per field over the question and its expansions, match-phrase
+// queries, prefix, term and fuzzy queries.
+func (ix *kbIndex) buildPlan(p parsed) (plan, queryTerms) {
+	ts := &ix.ts
+	pl := plan{clauses: make([]clause, 0, 24)}
+	for _, f := range svMatchFields {
+		pl.clauses = append(pl.clauses, ts.termsClause(p.svToks, f, ts.boost[f]))
 	}
-	for _, f := range []string{fieldTitleEN, fieldPhrasingsEN, fieldKeywordsEN, fieldSummaryEN, fieldBodyEN} {
-		mq := bleve.NewMatchQuery(p.text)
-		mq.SetField(f)
-		mq.Analyzer = analyzerEN
-		mq.SetBoost(fieldBoost[f])
-		qs = append(qs, mq)
+	for _, f := range enMatchFields {
+		pl.clauses = append(pl.clauses, ts.termsClause(p.enToks, f, ts.boost[f]))
 	}
-	cq := bleve.NewMatchQuery(p.text)
-	cq.SetField(fieldComp)
-	cq.Analyzer = analyzerSVComp
-	cq.SetBoost(fieldBoost[fieldComp])
-	qs = append(qs, cq)
+	pl.clauses = append(pl.clauses, ts.termsClause(p.compToks, fnComp, ts.boost[fnComp]))
+	qt := queryTerms{sv: distinctTerms(p.svToks, nil), en: distinctTerms(p.enToks, nil), comp: distinctTerms(p.compToks, nil)}
 
 	if len(p.words) >= 2 {
-		for _, f := range []string{fieldPhrasingsSV, fieldTitleSV} {
-			pq := bleve.NewMatchPhraseQuery(p.text)
-			pq.SetField(f)
-			pq.Analyzer = analyzerSV
-			pq.SetBoost(2)
-			qs = append(qs, pq)
-		}
-		pq := bleve.NewMatchPhraseQuery(p.text)
-		pq.SetField(fieldPhrasingsEN)
-		pq.Analyzer = analyzerEN
-		pq.SetBoost(2)
-		qs = append(qs, pq)
+		pl.clauses = append(pl.clauses,
+			ts.phraseClause(p.svToks, fnPhrasingsSV, 2),
+			ts.phraseClause(p.svToks, fnTitleSV, 2),
+			ts.phraseClause(p.enToks, fnPhrasingsEN, 2))
 	}
 
 	// A synonym's canonical phrase in a title or phrasing is strong
 	// evidence: "tredje principen" → "princip 3" → "Princip 3: …".
-	for _, x := range p.expanded {
+	for i, x := range p.expanded {
 		if len(strings.Fields(x)) < 2 {
 			continue
 		}
-		for _, f := range []string{fieldTitleSV, fieldPhrasingsSV} {
-			pq := bleve.NewMatchPhraseQuery(x)
-			pq.SetField(f)
-			pq.Analyzer = analyzerSV
-			pq.SetBoost(2)
-			qs = append(qs, pq)
-		}
+		toks := p.expandedSyn[i].meansSV
+		pl.clauses = append(pl.clauses, ts.phraseClause(toks, fnTitleSV, 2), ts.phraseClause(toks, fnPhrasingsSV, 2))
 	}
 	for _, w := range p.words {
 		n := utf8.RuneCountInString(w.sv)
 		if n >= 4 {
-			pq := bleve.NewPrefixQuery(w.sv)
-			pq.SetField(fieldComp)
-			pq.SetBoost(0.5)
-			qs = append(qs, pq)
+			// bleve's prefix query: the one term itself when it is the only
+			// one (or there are none), else any of them.
+			terms := ts.withPrefix(w.sv)
+			if len(terms) == 0 || (len(terms) == 1 && terms[0] == w.sv) {
+				pl.clauses = append(pl.clauses, clause{kind: clauseTerm, leaves: []leaf{ts.newLeaf(fnComp, w.sv, 0.5)}})
+			} else {
+				c := clause{kind: clauseOr, leaves: make([]leaf, len(terms))}
+				for i, t := range terms {
+					c.leaves[i] = ts.newLeaf(fnComp, t, 0.5)
+				}
+				pl.clauses = append(pl.clauses, c)
+			}
+			qt.comp = append(qt.comp, terms...)
 		}
 		for _, c := range w.corr {
 			// A corrected typo counts nearly as the word itself, in every field.
-			for _, f := range svFields {
-				tq := bleve.NewTermQuery(c)
-				tq.SetField(f)
-				tq.SetBoost(fieldBoost[f] * 0.8)
-				qs = append(qs, tq)
+			for _, f := range svMatchFields {
+				pl.clauses = append(pl.clauses, clause{kind: clauseTerm, leaves: []leaf{ts.newLeaf(f, c, ts.boost[f]*0.8)}})
 			}
+			qt.sv = append(qt.sv, c)
 		}
 		if w.sv != "" && !ix.knownSV(w.sv) && n >= 6 {
 			// The KB may have a shorter form: "kommunikationsförvaltningens".
 			rs := []rune(w.sv)
 			for cut := 1; cut <= 3 && len(rs)-cut >= 5; cut++ {
-				tq := bleve.NewTermQuery(string(rs[:len(rs)-cut]))
-				tq.SetField(fieldComp)
-				tq.SetBoost(0.7)
-				qs = append(qs, tq)
+				t := string(rs[:len(rs)-cut])
+				pl.clauses = append(pl.clauses, clause{kind: clauseTerm, leaves: []leaf{ts.newLeaf(fnComp, t, 0.7)}})
+				qt.comp = append(qt.comp, t)
 			}
 		}
-		if w.en != "" && len(w.corr) == 0 && ix.df["en:"+w.en] == 0 && ix.df["sv:"+w.sv] == 0 &&
+		if w.en != "" && len(w.corr) == 0 && ix.dfEN[w.en] == 0 && ix.dfSV[w.sv] == 0 &&
 			isASCII(w.en) && utf8.RuneCountInString(w.en) >= minFuzzyRunes {
 			// An English typo ("principels"); one edit is enough for English
 			// words, whose stems are short.
-			fq := bleve.NewFuzzyQuery(w.en)
-			fq.SetField(fieldAllEN)
-			fq.SetFuzziness(1)
-			fq.SetBoost(0.6)
-			qs = append(qs, fq)
+			from := len(qt.allEN)
+			qt.allEN = ts.fuzzyTerms(w.en, qt.allEN)
+			pl.clauses = append(pl.clauses, ts.fuzzyClause(w.en, qt.allEN[from:], 0.6))
 		}
 	}
-	return bleve.NewDisjunctionQuery(qs...)
+	return pl, qt
+}
+
+// termsClause is what a match query builds from analysed text: any of the
+// tokens' terms, one term query per token (duplicates included).
+func (ts *termSets) termsClause(toks []tok, f int, boost float64) clause {
+	if len(toks) == 0 {
+		return clause{kind: clauseNone}
+	}
+	c := clause{kind: clauseOr, leaves: make([]leaf, len(toks))}
+	for i, t := range toks {
+		c.leaves[i] = ts.newLeaf(f, t.term, boost)
+	}
+	return c
+}
+
+// phraseClause is what a match-phrase query builds from analysed text: the
+// terms by position, gaps where stop words were.
+func (ts *termSets) phraseClause(toks []tok, f int, boost float64) clause {
+	if len(toks) == 0 {
+		return clause{kind: clauseNone}
+	}
+	first, last := toks[0].pos, toks[0].pos
+	for _, t := range toks {
+		first, last = min(first, t.pos), max(last, t.pos)
+	}
+	c := clause{kind: clausePhrase, slots: make([]slot, last-first+1), leaves: make([]leaf, 0, len(toks))}
+	for i := range c.slots {
+		from := len(c.leaves)
+		for _, t := range toks {
+			if t.pos-first == i {
+				c.leaves = append(c.leaves, ts.newLeaf(f, t.term, boost))
+			}
+		}
+		c.slots[i] = slot{from, len(c.leaves)}
+	}
+	return c
+}
+
+// fuzzyClause is bleve's fuzzy query with fuzziness 1 on all_en: any term
+// within one edit (terms, from fuzzyTerms), weighed down by its distance;
+// the term itself when there is no other.
+func (ts *termSets) fuzzyClause(term string, terms []string, boost float64) clause {
+	if len(terms) == 0 || (len(terms) == 1 && terms[0] == term) {
+		return clause{kind: clauseTerm, leaves: []leaf{ts.newLeaf(fnAllEN, term, boost)}}
+	}
+	c := clause{kind: clauseOr, leaves: make([]leaf, len(terms))}
+	for i, t := range terms {
+		dist := 1
+		if t == term {
+			dist = 0
+		}
+		c.leaves[i] = ts.newLeaf(fnAllEN, t, boost*(1/float64(dist+1)))
+	}
+	return c
+}
+
+// fuzzyTerms appends the all_en terms within one edit of term, in
+// dictionary order.
+func (ts *termSets) fuzzyTerms(term string, out []string) []string {
+	n := utf8.RuneCountInString(term)
+	from := len(out)
+	for l := max(n-1, 0); l <= n+1 && l < len(ts.allENByLen); l++ {
+		for _, t := range ts.allENByLen[l] {
+			if withinOneEdit(term, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.Sort(out[from:])
+	return out
+}
+
+// distinctTerms appends the terms of toks not already in out.
+func distinctTerms(toks []tok, out []string) []string {
+	for _, t := range toks {
+		if !slices.Contains(out, t.term) {
+			out = append(out, t.term)
+		}
+	}
+	return out
 }
 
 // maxEdits is the typo tolerance for a word of n letters.
@@ -777,76 +913,148 @@ func (ix *kbIndex) search(ctx context.Context, p parsed, size int) ([]hit, error
 	if len(p.words) == 0 {
 		return nil, nil
 	}
-	req := bleve.NewSearchRequestOptions(ix.buildQuery(p), size, 0, false)
-	req.IncludeLocations = true
-	res, err := ix.idx.SearchInContext(ctx, req)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	hits := make([]hit, 0, len(res.Hits))
-	for _, dm := range res.Hits {
-		a := ix.arts[dm.ID]
-		if a == nil {
-			continue
-		}
-		cov, ev := ix.coverage(p, dm.Locations)
-		hits = append(hits, hit{art: a, score: dm.Score, coverage: cov, evidence: ev,
-			exact: slices.Contains(ix.exact[p.normalized], a.ID)})
+	pl, qt := ix.buildPlan(p)
+	var buf [8]scored
+	best := ix.ts.top(&pl, size, buf[:0])
+	hits := make([]hit, len(best))
+	docs := make([]int, len(best))
+	exact := ix.exact[p.normalized]
+	for i, b := range best {
+		a := ix.order[b.doc]
+		hits[i] = hit{art: a, score: b.score, exact: slices.Contains(exact, a.ID)}
+		docs[i] = b.doc
 	}
+	ix.coverage(p, &qt, docs, hits)
 	return hits, nil
 }
 
-// coverage is the weighted share of the question's units that the article
-// matched, each by its best alternative and the field it matched in, and
-// the matched weight itself.
-func (ix *kbIndex) coverage(p parsed, locs search.FieldTermLocationMap) (float64, float64) {
-	var total, got float64
-	for _, u := range p.units {
-		best := 0.0
-		for _, alt := range u.alts {
-			var sum float64
-			for _, w := range alt {
-				sum += wordMatch(w, locs)
-			}
-			best = math.Max(best, sum/float64(len(alt)))
-		}
-		total += u.weight
-		got += u.weight * best
-	}
-	if total == 0 {
-		return 0, 0
-	}
-	return got / total, got
+// termField is a field in which a query term occurs, with its trust.
+type termField struct {
+	trust float64
+	info  *termInfo
 }
 
-// wordMatch is how well one word matched in an article: 1 for the same
-// term in a trusted field, less for a prefix, compound part or typo match
-// and for matches only in the body.
-func wordMatch(w qword, locs search.FieldTermLocationMap) float64 {
-	best := 0.0
-	for field, terms := range locs {
-		trust := fieldTrust[field]
-		if trust == 0 {
-			continue
+// termHit is a query term that some hit has, in the fields fields[from:to].
+type termHit struct {
+	term     string
+	from, to int
+}
+
+// coverage sets each hit's coverage: the weighted share of the question's
+// units that the article matched, each by its best alternative and the
+// field it matched in; and its evidence, the matched weight itself.
+// docs[i] is the article number of hits[i].
+func (ix *kbIndex) coverage(p parsed, qt *queryTerms, docs []int, hits []hit) {
+	if len(hits) == 0 {
+		return
+	}
+	ts := &ix.ts
+	hitSet := make(docSet, ts.words)
+	for _, d := range docs {
+		hitSet.add(d)
+	}
+	// Only terms some hit has matter; the rest could match no hit.
+	// The groups share one backing array, room for every term.
+	fields := make([]termField, 0, 64)
+	termHits := make([]termHit, 0, len(qt.sv)+len(qt.en)+len(qt.comp)+len(qt.allEN))
+	group := func(terms []string, fs []int) []termHit {
+		out := termHits[len(termHits):len(termHits)]
+		for _, t := range terms {
+			from := len(fields)
+			for _, f := range fs {
+				if s := ts.info(f, t); s != nil && s.set.meets(hitSet) {
+					fields = append(fields, termField{ts.trust[f], s})
+				}
+			}
+			if len(fields) > from {
+				out = append(out, termHit{t, from, len(fields)})
+			}
 		}
-		var cands []string
-		switch {
-		case isENField(field):
-			cands = []string{w.en}
-		case field == fieldComp:
-			cands = append(append([]string{w.sv}, w.comp...), w.corr...)
-		default:
-			cands = append([]string{w.sv}, w.corr...)
-		}
-		for term := range terms {
-			for _, c := range cands {
-				if q := termSimilarity(c, term); q > 0 {
-					best = math.Max(best, q*trust)
+		termHits = termHits[:len(termHits)+len(out)]
+		return out
+	}
+	svHits := group(qt.sv, svMatchFields)
+	enHits := group(qt.en, enMatchFields)
+	compHits := group(qt.comp, compFields)
+	allENHits := group(qt.allEN, allENFields)
+
+	k := len(hits)
+	buf := make([]float64, 4*k)
+	m, sum, best, got := buf[:k], buf[k:2*k], buf[2*k:3*k], buf[3*k:]
+	// credit gives each hit that has the term in a field the match q
+	// weighed by the field's trust, if better than what it has.
+	credit := func(th termHit, q float64) {
+		for _, f := range fields[th.from:th.to] {
+			for h, d := range docs {
+				if f.info.set.has(d) {
+					m[h] = math.Max(m[h], q*f.trust)
 				}
 			}
 		}
 	}
-	return best
+	// match sets m to how well one word matched in each hit: 1 for the
+	// same term in a trusted field, less for a prefix, compound part or
+	// typo match and for matches only in the body.
+	match := func(w *qword) {
+		clear(m)
+		for _, th := range svHits {
+			q := termSimilarity(w.sv, th.term)
+			for _, c := range w.corr {
+				q = math.Max(q, termSimilarity(c, th.term))
+			}
+			if q > 0 {
+				credit(th, q)
+			}
+		}
+		for _, th := range compHits {
+			q := termSimilarity(w.sv, th.term)
+			for _, c := range w.comp {
+				q = math.Max(q, termSimilarity(c, th.term))
+			}
+			for _, c := range w.corr {
+				q = math.Max(q, termSimilarity(c, th.term))
+			}
+			if q > 0 {
+				credit(th, q)
+			}
+		}
+		for _, ths := range [2][]termHit{enHits, allENHits} {
+			for _, th := range ths {
+				if q := termSimilarity(w.en, th.term); q > 0 {
+					credit(th, q)
+				}
+			}
+		}
+	}
+	var total float64
+	for _, u := range p.units {
+		clear(best)
+		for _, alt := range u.alts {
+			clear(sum)
+			for i := range alt {
+				match(&alt[i])
+				for h := range sum {
+					sum[h] += m[h]
+				}
+			}
+			for h := range best {
+				best[h] = math.Max(best[h], sum[h]/float64(len(alt)))
+			}
+		}
+		total += u.weight
+		for h := range got {
+			got[h] += u.weight * best[h]
+		}
+	}
+	if total == 0 {
+		return
+	}
+	for h := range hits {
+		hits[h].coverage, hits[h].evidence = got[h]/total, got[h]
+	}
 }
 
 // termSimilarity compares a query term with an index term.
@@ -887,12 +1095,17 @@ func abs(x int) int {
 
 // levenshtein is the edit distance of a and b, or limit+1 if it exceeds limit.
 func levenshtein(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
+	var abuf, bbuf [64]rune
+	ra, rb := appendRunes(abuf[:0], a), appendRunes(bbuf[:0], b)
 	if abs(len(ra)-len(rb)) > limit {
 		return limit + 1
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	var pbuf, cbuf [65]int
+	prev, cur := pbuf[:0], cbuf[:0]
+	if len(rb)+1 > len(pbuf) {
+		prev, cur = make([]int, 0, len(rb)+1), make([]int, 0, len(rb)+1)
+	}
+	prev, cur = prev[:len(rb)+1], cur[:len(rb)+1]
 	for j := range prev {
 		prev[j] = j
 	}

@@ -41,6 +41,9 @@ var (
 	cardInjectRe = regexp.MustCompile(`[{}\[\]<>"\\]`)
 )
 
+// cardInjectChars are the characters cardInjectRe removes.
+const cardInjectChars = `{}[]<>"\\`
+
 // prepareQuestion turns raw user text into what is searched: markup and
 // links removed, entities decoded, white space collapsed, cut to
 // maxQuestionRunes at a word boundary.
@@ -50,17 +53,31 @@ func prepareQuestion(raw string) question {
 	}
 	raw = strings.ToValidUTF8(raw, " ")
 	s := html.UnescapeString(raw)
-	s = htmlTag.ReplaceAllString(s, " ")
-	s = mdLink.ReplaceAllString(s, "$1")
-	s = urlPattern.ReplaceAllString(s, " ")
-	s = cardInjectRe.ReplaceAllString(s, " ")
+	// Each pattern only runs when the text has a character it needs: most
+	// questions are plain words.
+	if strings.IndexByte(s, '<') >= 0 {
+		s = htmlTag.ReplaceAllString(s, " ")
+	}
+	if strings.Contains(s, "](") {
+		s = mdLink.ReplaceAllString(s, "$1")
+	}
+	if strings.IndexByte(s, ':') >= 0 {
+		s = urlPattern.ReplaceAllString(s, " ")
+	}
+	if strings.ContainsAny(s, cardInjectChars) {
+		s = cardInjectRe.ReplaceAllString(s, " ")
+	}
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return ' '
 		}
 		return r
 	}, s)
-	s = strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+	// Control characters are spaces now, so only runs of spaces are left.
+	if strings.Contains(s, "  ") {
+		s = spaceRun.ReplaceAllString(s, " ")
+	}
+	s = strings.TrimSpace(s)
 	q := question{text: s}
 	switch {
 	case strings.TrimSpace(raw) == "" || (s == "" && !strings.ContainsFunc(raw, isWordRune)):

@@ -3,6 +3,7 @@ package answer
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
@@ -118,26 +119,29 @@ func answerLang(locale, question string) string {
 // words splits s into lowercased words of letters and digits; a hyphen or
 // apostrophe inside a word is kept ("e-signering", "what's").
 func words(s string) []string {
-	var out []string
-	var b strings.Builder
-	flush := func() {
-		w := strings.Trim(b.String(), "-'’")
-		if w != "" {
-			out = append(out, w)
-		}
-		b.Reset()
-	}
-	rs := []rune(strings.ToLower(s))
-	for i, r := range rs {
+	ls := strings.ToLower(s)
+	out := make([]string, 0, 16)
+	start := -1 // where the current word began in ls
+	for i, r := range ls {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(r)
-		case (r == '-' || r == '\'' || r == '’') && b.Len() > 0 && i+1 < len(rs) && (unicode.IsLetter(rs[i+1]) || unicode.IsDigit(rs[i+1])):
-			b.WriteRune(r)
-		default:
-			flush()
+			if start < 0 {
+				start = i
+			}
+			continue
+		case (r == '-' || r == '\'' || r == '’') && start >= 0:
+			next, _ := utf8.DecodeRuneInString(ls[i+utf8.RuneLen(r):])
+			if unicode.IsLetter(next) || unicode.IsDigit(next) {
+				continue
+			}
+		}
+		if start >= 0 {
+			out = append(out, ls[start:i])
+			start = -1
 		}
 	}
-	flush()
+	if start >= 0 {
+		out = append(out, ls[start:])
+	}
 	return out
 }

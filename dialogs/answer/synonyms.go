@@ -37,6 +37,10 @@ type synonym struct {
 	meansText string
 	offTopic  bool // a phrase that marks the question as out of scope
 	always    bool
+	// meansText analysed as the question is (analyze appends these to the
+	// question's terms), and its number of tokens.
+	meansSV, meansEN, meansComp []tok
+	meansLen                    int
 }
 
 // synonymFile is synonyms.yaml.
@@ -127,13 +131,15 @@ func (ix *kbIndex) compileSynonym(r synonymRule) []synonym {
 	if len(means) == 0 {
 		return nil
 	}
+	sv, en, comp, n := ix.analyzeAll(r.Means)
 	var out []synonym
 	seen := map[string]bool{}
 	for _, s := range r.Say {
 		if r.Always {
 			// Matched as typed: "princip ett" must not shrink to "princip"
 			// when the stop word "ett" is analysed away.
-			ix.surfaceSyn = append(ix.surfaceSyn, surfacePhrase{words: ix.surfaceWords(s), syn: &synonym{means: means, meansText: r.Means, always: true}})
+			ix.surfaceSyn = append(ix.surfaceSyn, surfacePhrase{words: ix.surfaceWords(s), syn: &synonym{means: means, meansText: r.Means, always: true,
+				meansSV: sv, meansEN: en, meansComp: comp, meansLen: n}})
 			continue
 		}
 		var say []string
@@ -145,7 +151,27 @@ func (ix *kbIndex) compileSynonym(r synonymRule) []synonym {
 			continue
 		}
 		seen[key] = true
-		out = append(out, synonym{say: say, means: means, meansText: r.Means, always: r.Always})
+		out = append(out, synonym{say: say, means: means, meansText: r.Means, always: r.Always,
+			meansSV: sv, meansEN: en, meansComp: comp, meansLen: n})
 	}
 	return out
+}
+
+// analyzeAll analyses s with the Swedish, English and compound analyzers,
+// and counts its tokens.
+func (ix *kbIndex) analyzeAll(s string) (sv, en, comp []tok, n int) {
+	b := []byte(s)
+	for _, t := range ix.surface.Analyze(b) {
+		n = max(n, t.Position)
+	}
+	for _, t := range ix.sv.Analyze(b) {
+		sv = append(sv, tok{string(t.Term), t.Position})
+	}
+	for _, t := range ix.en.Analyze(b) {
+		en = append(en, tok{string(t.Term), t.Position})
+	}
+	for _, t := range ix.svComp.Analyze(b) {
+		comp = append(comp, tok{string(t.Term), t.Position})
+	}
+	return sv, en, comp, n
 }
