@@ -42,20 +42,10 @@ type GDPRStore interface {
 	DeleteDoc(ctx context.Context, coll, id string, expect int64) error
 }
 
-// Records is one kind of personal data: what it is, why it is kept, for
-// how long, what DeleteUser does with it, and the records themselves.
-type Records[T any] struct {
-	What     string `json:"what"`
-	Why      string `json:"why"`
-	Kept     string `json:"kept"`
-	OnDelete string `json:"onDelete"`
-	Items    []T    `json:"items"`
-}
-
 // UserData is everything the edge stores about one person.
 type UserData struct {
-	References Records[storage.Reference] `json:"conversationReferences"`
-	Welcomed   Records[WelcomedRecord]    `json:"welcomed"`
+	References storage.PersonalData[storage.Reference] `json:"conversationReferences"`
+	Welcomed   storage.PersonalData[WelcomedRecord]    `json:"welcomed"`
 }
 
 // WelcomedRecord says that the person got the welcome message.
@@ -73,7 +63,7 @@ type DeleteReport struct {
 // object id aadID.
 func ExportUser(ctx context.Context, st GDPRStore, aadID string) (UserData, error) {
 	d := UserData{
-		References: Records[storage.Reference]{
+		References: storage.PersonalData[storage.Reference]{
 			What: "Your Teams conversation with Digibot: Teams user id, Entra object id, display name, chat id, service address, tenant and language.",
 			Why:  "To answer you and to send you messages you asked for or that the action plan follow-up needs (reminders, status requests, answers from colleagues).",
 			Kept: "Until Digibot is removed from your Teams.",
@@ -81,7 +71,7 @@ func ExportUser(ctx context.Context, st GDPRStore, aadID string) (UserData, erro
 				"If you write to Digibot again, the conversation is stored anew.",
 			Items: []storage.Reference{},
 		},
-		Welcomed: Records[WelcomedRecord]{
+		Welcomed: storage.PersonalData[WelcomedRecord]{
 			What:     "That you got Digibot's welcome message.",
 			Why:      "So that you are welcomed once, although Teams announces an installation twice.",
 			Kept:     "Until Digibot is removed from your Teams.",

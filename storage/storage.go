@@ -241,3 +241,14 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// PersonalData is one kind of personal data a capability stores about a
+// person, as a GDPR export shows it: what it is, why it is kept, for how
+// long, what erasure does with it, and the records themselves.
+type PersonalData[T any] struct {
+	What     string `json:"what"`
+	Why      string `json:"why"`
+	Kept     string `json:"kept"`
+	OnDelete string `json:"onDelete"`
+	Items    []T    `json:"items"`
+}

@@ -59,23 +59,13 @@ type GDPRStore interface {
 	GetOutbox(ctx context.Context, id string) (storage.OutboxEntry, error)
 }
 
-// Records is one kind of personal data: what it is, why it is kept, for
-// how long, what DeleteUser does with it, and the records themselves.
-type Records[T any] struct {
-	What     string `json:"what"`
-	Why      string `json:"why"`
-	Kept     string `json:"kept"`
-	OnDelete string `json:"onDelete"`
-	Items    []T    `json:"items"`
-}
-
 // UserData is everything the answer capability stores about one person.
 type UserData struct {
-	Questions   Records[QuestionLog]         `json:"questions"`
-	Feedback    Records[FeedbackLog]         `json:"feedback"`
-	Forwardable Records[QuestionDoc]         `json:"forwardableQuestions"`
-	Answers     Records[AnswerGiven]         `json:"answersGiven"`
-	Outbox      Records[storage.OutboxEntry] `json:"outbox"`
+	Questions   storage.PersonalData[QuestionLog]         `json:"questions"`
+	Feedback    storage.PersonalData[FeedbackLog]         `json:"feedback"`
+	Forwardable storage.PersonalData[QuestionDoc]         `json:"forwardableQuestions"`
+	Answers     storage.PersonalData[AnswerGiven]         `json:"answersGiven"`
+	Outbox      storage.PersonalData[storage.OutboxEntry] `json:"outbox"`
 }
 
 // AnswerGiven is the person's answer to someone else's forwarded
@@ -100,35 +90,35 @@ type DeleteReport struct {
 
 func newUserData() UserData {
 	return UserData{
-		Questions: Records[QuestionLog]{
+		Questions: storage.PersonalData[QuestionLog]{
 			What:     "Questions you asked Digibot in Teams: the text, when, the language, and which article answered it.",
 			Why:      "To see which questions the knowledge base answers and which it does not (knowledge gaps), and for the figures in the digest.",
 			Kept:     "Deleted automatically after retention.questions_days (90 days by default).",
 			OnDelete: "Deleted.",
 			Items:    []QuestionLog{},
 		},
-		Feedback: Records[FeedbackLog]{
+		Feedback: storage.PersonalData[FeedbackLog]{
 			What:     "Your 👍/👎 on answers, with the question and your comment.",
 			Why:      "To improve the answers.",
 			Kept:     "Deleted automatically after retention.questions_days (90 days by default).",
 			OnDelete: "Deleted.",
 			Items:    []FeedbackLog{},
 		},
-		Forwardable: Records[QuestionDoc]{
+		Forwardable: storage.PersonalData[QuestionDoc]{
 			What:     "Questions Digibot could not answer, kept so that you could send them on to the coordinating function, with your name and any answer you got.",
 			Why:      "So that a person can answer you.",
 			Kept:     "Until deleted.",
 			OnDelete: "Deleted.",
 			Items:    []QuestionDoc{},
 		},
-		Answers: Records[AnswerGiven]{
+		Answers: storage.PersonalData[AnswerGiven]{
 			What:     "Answers you gave to colleagues' forwarded questions, with your name.",
 			Why:      "So that the channel shows who answered and the question is not answered twice.",
 			Kept:     "Until deleted.",
 			OnDelete: "Your name and Entra id are replaced by \"" + ErasedName + "\"; the answer text is kept, as it is what the colleague was told.",
 			Items:    []AnswerGiven{},
 		},
-		Outbox: Records[storage.OutboxEntry]{
+		Outbox: storage.PersonalData[storage.OutboxEntry]{
 			What:     "Messages about your questions waiting to be sent or already sent: to you, or your question to the coordinating function's channel.",
 			Why:      "Reliable delivery: a message is stored before it is sent.",
 			Kept:     "Deleted automatically after retention.outbox_days (30 days by default) once sent or given up.",

@@ -144,7 +144,7 @@ func TestGDPRAnswerExportAndDelete(t *testing.T) {
 	if got != want {
 		t.Fatalf("Bertil's question:\n got %+v\nwant %+v", got, want)
 	}
-	bertilAfter.Forwardable, bertilBefore.Forwardable = Records[QuestionDoc]{}, Records[QuestionDoc]{}
+	bertilAfter.Forwardable, bertilBefore.Forwardable = storage.PersonalData[QuestionDoc]{}, storage.PersonalData[QuestionDoc]{}
 	a, _ := json.Marshal(bertilAfter)
 	b, _ := json.Marshal(bertilBefore)
 	if string(a) != string(b) {

@@ -70,25 +70,15 @@ type GDPRStore interface {
 	GetOutbox(ctx context.Context, id string) (storage.OutboxEntry, error)
 }
 
-// Records is one kind of personal data: what it is, why it is kept, for
-// how long, what DeleteUser does with it, and the records themselves.
-type Records[T any] struct {
-	What     string `json:"what"`
-	Why      string `json:"why"`
-	Kept     string `json:"kept"`
-	OnDelete string `json:"onDelete"`
-	Items    []T    `json:"items"`
-}
-
 // UserData is everything coaching stores about one person.
 type UserData struct {
-	Bookings      Records[BookingRecord]       `json:"bookings"`
-	Holds         Records[HoldRecord]          `json:"bookingHolds"`
-	Waitlist      Records[WaitlistRecord]      `json:"waitlist"`
-	History       Records[HistoryRecord]       `json:"bookingHistory"`
-	CoachIdentity Records[CoachIdentity]       `json:"coachIdentity"`
-	CoachSessions Records[CoachSession]        `json:"coachSessions"`
-	Outbox        Records[storage.OutboxEntry] `json:"outbox"`
+	Bookings      storage.PersonalData[BookingRecord]       `json:"bookings"`
+	Holds         storage.PersonalData[HoldRecord]          `json:"bookingHolds"`
+	Waitlist      storage.PersonalData[WaitlistRecord]      `json:"waitlist"`
+	History       storage.PersonalData[HistoryRecord]       `json:"bookingHistory"`
+	CoachIdentity storage.PersonalData[CoachIdentity]       `json:"coachIdentity"`
+	CoachSessions storage.PersonalData[CoachSession]        `json:"coachSessions"`
+	Outbox        storage.PersonalData[storage.OutboxEntry] `json:"outbox"`
 }
 
 // BookingRecord is one of the person's bookings.
@@ -170,7 +160,7 @@ type DeleteReport struct {
 
 func newUserData() UserData {
 	return UserData{
-		Bookings: Records[BookingRecord]{
+		Bookings: storage.PersonalData[BookingRecord]{
 			What: "Your IT-coaching bookings: time, topic, department, coach, your name and language, the outcome and the coach's note.",
 			Why:  "To give you the place, remind you, tell the coach what you need, and count the service's use for koncernledningen's digest (activity A18).",
 			Kept: "Until deleted.",
@@ -178,42 +168,42 @@ func newUserData() UserData {
 				"are removed from every booking; time, department and outcome stay, pointing to no one, for the service's figures.",
 			Items: []BookingRecord{},
 		},
-		Holds: Records[HoldRecord]{
+		Holds: storage.PersonalData[HoldRecord]{
 			What:     "Your claims on upcoming places.",
 			Why:      "To keep the limit of upcoming bookings per person.",
 			Kept:     "Until the session starts or the booking is cancelled.",
 			OnDelete: "Deleted.",
 			Items:    []HoldRecord{},
 		},
-		Waitlist: Records[WaitlistRecord]{
+		Waitlist: storage.PersonalData[WaitlistRecord]{
 			What:     "Your place in the waitlist with your topic and department.",
 			Why:      "To offer you a place that becomes free.",
 			Kept:     "Until you book, leave the waitlist, or twice the booking horizon has passed.",
 			OnDelete: "Removed.",
 			Items:    []WaitlistRecord{},
 		},
-		History: Records[HistoryRecord]{
+		History: storage.PersonalData[HistoryRecord]{
 			What:     "The coaching log's entries about your bookings: booked, cancelled, marked, with the department and the coach.",
 			Why:      "To follow up the service.",
 			Kept:     "Until deleted.",
 			OnDelete: "Kept: they name a booking, never you or your topic; once your bookings are anonymised nothing links them to you. As a coach, your UPN is removed from them.",
 			Items:    []HistoryRecord{},
 		},
-		CoachIdentity: Records[CoachIdentity]{
+		CoachIdentity: storage.PersonalData[CoachIdentity]{
 			What:     "You as an IT coach: your UPN, and your Entra id if Digibot learnt it.",
 			Why:      "To recognise you as a coach and send you your morning list.",
 			Kept:     "While you are a coach in the configuration.",
 			OnDelete: "The learnt Entra id is deleted. The configuration file (coaching.coaches and sessions) is not changed: an administrator must remove you there.",
 			Items:    []CoachIdentity{},
 		},
-		CoachSessions: Records[CoachSession]{
+		CoachSessions: storage.PersonalData[CoachSession]{
 			What:     "Sessions you held as coach or whose outcome you marked.",
 			Why:      "To show the coach list and count the service's use.",
 			Kept:     "Until deleted.",
 			OnDelete: "In sessions that have started your name and UPN as coach, and your Entra id as the one who marked them, are removed. Upcoming sessions keep you as coach until an administrator changes the configuration.",
 			Items:    []CoachSession{},
 		},
-		Outbox: Records[storage.OutboxEntry]{
+		Outbox: storage.PersonalData[storage.OutboxEntry]{
 			What:     "Messages to you or naming you: reminders, meeting links, waitlist offers, the coach's morning list.",
 			Why:      "Reliable delivery: a message is stored before it is sent.",
 			Kept:     "Deleted automatically after retention.outbox_days (30 days by default) once sent or given up.",

@@ -70,27 +70,17 @@ type GDPRStore interface {
 	EditLog(ctx context.Context, log string, edits []storage.LogEdit) (int, error)
 }
 
-// Records is one kind of personal data: what it is, why it is kept, for
-// how long, what DeleteUser does with it, and the records themselves.
-type Records[T any] struct {
-	What     string `json:"what"`
-	Why      string `json:"why"`
-	Kept     string `json:"kept"`
-	OnDelete string `json:"onDelete"`
-	Items    []T    `json:"items"`
-}
-
 // UserData is everything the status follow-up stores about one person.
 type UserData struct {
-	Statuses   Records[Update]              `json:"currentStatuses"`
-	History    Records[Update]              `json:"statusHistory"`
-	Directory  Records[PersonRecord]        `json:"directoryCache"`
-	Ownership  Records[OwnershipRecord]     `json:"ownership"`
-	Configured Records[ConfiguredRole]      `json:"configuration"`
-	Deputies   Records[DeputyRecord]        `json:"deputies"`
-	Audit      Records[AuditRecord]         `json:"ownershipLog"`
-	Requests   Records[RequestRecord]       `json:"statusRequests"`
-	Outbox     Records[storage.OutboxEntry] `json:"outbox"`
+	Statuses   storage.PersonalData[Update]              `json:"currentStatuses"`
+	History    storage.PersonalData[Update]              `json:"statusHistory"`
+	Directory  storage.PersonalData[PersonRecord]        `json:"directoryCache"`
+	Ownership  storage.PersonalData[OwnershipRecord]     `json:"ownership"`
+	Configured storage.PersonalData[ConfiguredRole]      `json:"configuration"`
+	Deputies   storage.PersonalData[DeputyRecord]        `json:"deputies"`
+	Audit      storage.PersonalData[AuditRecord]         `json:"ownershipLog"`
+	Requests   storage.PersonalData[RequestRecord]       `json:"statusRequests"`
+	Outbox     storage.PersonalData[storage.OutboxEntry] `json:"outbox"`
 }
 
 // PersonRecord is a directory look-up of the person.
@@ -165,63 +155,63 @@ type DeleteReport struct {
 func newUserData() UserData {
 	kept := "Until deleted."
 	return UserData{
-		Statuses: Records[Update]{
+		Statuses: storage.PersonalData[Update]{
 			What:     "Current statuses of action plan activities that you reported, with your name.",
 			Why:      "Follow-up of the action plan 2024–2027: the digest for koncernledningen and the annual report.",
 			Kept:     kept,
 			OnDelete: "Your name and Entra id are replaced by \"" + ErasedName + "\"; the status and texts are kept as the organisation's record of the activity.",
 			Items:    []Update{},
 		},
-		History: Records[Update]{
+		History: storage.PersonalData[Update]{
 			What:     "Every status report you made, with your name.",
 			Why:      "The activity's timeline, the digest's changes and the annual report.",
 			Kept:     kept,
 			OnDelete: "Your name and Entra id are replaced by \"" + ErasedName + "\"; the reports are kept as the organisation's record of the activity.",
 			Items:    []Update{},
 		},
-		Directory: Records[PersonRecord]{
+		Directory: storage.PersonalData[PersonRecord]{
 			What:     "Your name, e-mail and Entra id as looked up in the directory from your UPN.",
 			Why:      "To reach owners named by UPN.",
 			Kept:     "Looked up again after a week when you are asked for status.",
 			OnDelete: "Deleted.",
 			Items:    []PersonRecord{},
 		},
-		Ownership: Records[OwnershipRecord]{
+		Ownership: storage.PersonalData[OwnershipRecord]{
 			What:     "Activities you were made owner or delegate of in chat, delegated, or whose owners you changed.",
 			Why:      "To know whom to ask for each activity's status.",
 			Kept:     kept,
 			OnDelete: "You are no longer an owner added in chat or a delegate; where you made a change, who made it is erased.",
 			Items:    []OwnershipRecord{},
 		},
-		Configured: Records[ConfiguredRole]{
+		Configured: storage.PersonalData[ConfiguredRole]{
 			What:     "What the configuration file names you: owner of activities (status.owners) or coordinator (status.coordinators).",
 			Why:      "To know whom to ask for each activity's status, and whom to tell when no answer comes.",
 			Kept:     "Until an administrator changes the configuration.",
 			OnDelete: "Not changed by Digibot: an administrator must edit the configuration, or you will be asked (or told) again.",
 			Items:    []ConfiguredRole{},
 		},
-		Deputies: Records[DeputyRecord]{
+		Deputies: storage.PersonalData[DeputyRecord]{
 			What:     "Your deputy while you are away, and arrangements that name you as someone's deputy.",
 			Why:      "To ask the right person for status.",
 			Kept:     "Until changed.",
 			OnDelete: "Deleted.",
 			Items:    []DeputyRecord{},
 		},
-		Audit: Records[AuditRecord]{
+		Audit: storage.PersonalData[AuditRecord]{
 			What:     "The log of ownership, delegation and deputy changes you made or that name you.",
 			Why:      "To see who changed who answers for an activity.",
 			Kept:     kept,
 			OnDelete: "Your name and Entra id in them are replaced by \"" + ErasedName + "\".",
 			Items:    []AuditRecord{},
 		},
-		Requests: Records[RequestRecord]{
+		Requests: storage.PersonalData[RequestRecord]{
 			What:     "When you were asked for status, reminded and escalated, or could not be reached.",
 			Why:      "Reminders, escalation and the digest's list of missing answers.",
 			Kept:     kept,
 			OnDelete: "Deleted.",
 			Items:    []RequestRecord{},
 		},
-		Outbox: Records[storage.OutboxEntry]{
+		Outbox: storage.PersonalData[storage.OutboxEntry]{
 			What:     "Status requests and reminders to you, and escalations naming you.",
 			Why:      "Reliable delivery: a message is stored before it is sent.",
 			Kept:     "Deleted automatically after retention.outbox_days (30 days by default) once sent or given up.",

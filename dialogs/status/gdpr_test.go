@@ -144,7 +144,7 @@ func TestGDPRStatusDelete(t *testing.T) {
 
 	// Only the configuration still names Anna.
 	d := f.gdprExport(t, anna)
-	d.Configured = Records[ConfiguredRole]{}
+	d.Configured = storage.PersonalData[ConfiguredRole]{}
 	for name, n := range map[string]int{"statuses": len(d.Statuses.Items), "history": len(d.History.Items), "directory": len(d.Directory.Items),
 		"ownership": len(d.Ownership.Items), "deputies": len(d.Deputies.Items), "audit": len(d.Audit.Items), "requests": len(d.Requests.Items),
 		"outbox": len(d.Outbox.Items)} {
@@ -201,8 +201,8 @@ func TestGDPRStatusDelete(t *testing.T) {
 	// Bertil keeps his reports and his own request; his deputy (Anna) is
 	// the one thing of his that went.
 	bertilAfter := f.gdprExport(t, bertil)
-	bertilBefore.Deputies, bertilAfter.Deputies = Records[DeputyRecord]{}, Records[DeputyRecord]{}
-	bertilBefore.Audit, bertilAfter.Audit = Records[AuditRecord]{}, Records[AuditRecord]{}
+	bertilBefore.Deputies, bertilAfter.Deputies = storage.PersonalData[DeputyRecord]{}, storage.PersonalData[DeputyRecord]{}
+	bertilBefore.Audit, bertilAfter.Audit = storage.PersonalData[AuditRecord]{}, storage.PersonalData[AuditRecord]{}
 	if mustJSON(t, bertilAfter) != mustJSON(t, bertilBefore) {
 		t.Fatalf("Bertil's data changed:\n%s\n%s", mustJSON(t, bertilBefore), mustJSON(t, bertilAfter))
 	}
